@@ -1,0 +1,159 @@
+"""`vpcrawl` command: a thin convenience over `scrapy crawl portal`.
+
+    vpcrawl sites                 the built-in portal profiles
+    vpcrawl demo [--out FILE]     serve the bundled offline mirror on 127.0.0.1 and crawl it
+    vpcrawl report DIR -o F.html  a self-contained HTML report of crawl outputs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vpcrawl import __version__
+
+REPO_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+EXIT_USAGE = 2
+
+
+def _settings(overrides: dict[str, Any]) -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("vpcrawl.settings", priority="project")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def crawl_many(jobs: Sequence[tuple[dict[str, Any], Path]], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Run several portal crawls in one process (one reactor), each to its own feed file.
+
+    Returns each job's final crawl stats, keyed by the feed path.
+    """
+    from scrapy.crawler import Crawler, CrawlerProcess
+
+    from vpcrawl.spiders.portal import PortalSpider
+
+    process = CrawlerProcess(_settings(overrides), install_root_handler=True)
+    crawlers = []
+    for spider_args, feed in jobs:
+        settings = _settings({**overrides, "FEEDS": {str(feed): {"format": "jsonlines", "overwrite": True}}})
+        crawler = Crawler(PortalSpider, settings)  # its own settings: its own feed file
+        crawlers.append((crawler, feed))
+        process.crawl(crawler, **spider_args)
+    process.start()
+    return {str(feed): dict(crawler.stats.get_stats()) for crawler, feed in crawlers}
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from vpcrawl.sites import portals
+
+    rows = list(portals().values())
+    if args.json:
+        print(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=1, default=list))
+        return 0
+    width = max(len(r.id) for r in rows)
+    for r in rows:
+        print(f"{r.id:<{width}}  {r.family or '-':<11} {r.start_urls[0]:<46} {r.name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from vpcrawl.mirror import MirrorServer
+    from vpcrawl.pipelines.validate import problems
+    from vpcrawl.sites import portals
+
+    fixtures = Path(args.fixtures)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    known = portals()
+    with MirrorServer(fixtures) as mirror, tempfile.TemporaryDirectory(prefix="vpcrawl-demo-") as tmp:
+        jobs = []
+        for portal_id, url in sorted(mirror.urls.items()):
+            spider_args = {"url": url}
+            if portal_id in known:
+                spider_args["site"] = portal_id  # a built-in profile at the mirror's address
+            jobs.append((spider_args, Path(tmp) / f"{portal_id}.jsonl"))
+        print(f"vpcrawl {__version__}: crawling {len(jobs)} mirrored portals on 127.0.0.1 ...",
+              flush=True)
+        overrides = {
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+            "LOG_LEVEL": args.log_level,
+            "VPCRAWL_STATE_DIR": str(Path(tmp) / "state"),
+        }
+        crawl_many(jobs, overrides)
+        tmp_out = out.with_name(out.name + ".part")
+        with tmp_out.open("w", encoding="utf-8") as sink:
+            for _, feed in jobs:
+                if feed.exists():
+                    sink.write(feed.read_text(encoding="utf-8"))
+        tmp_out.replace(out)  # complete file or none: never a half-written demo.jsonl
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+    invalid = [(i.get("url"), p) for i in items if (p := problems(i))]
+    print_summary(items, out)
+    if invalid:
+        print(f"INVALID items: {len(invalid)}; first: {invalid[0]}")
+        return 1
+    print(f"all {len(items)} items valid")
+    return 0 if items else 1
+
+
+def print_summary(items: list[dict[str, Any]], out: Path) -> None:
+    per_site = Counter(i["site"] for i in items)
+    dates = sorted(i["published_at"] for i in items if i.get("published_at"))
+    print(f"\nwrote {len(items)} articles to {out}")
+    for site, n in sorted(per_site.items()):
+        print(f"  {site:<24} {n:>4} articles")
+    if dates:
+        print(f"date range: {dates[0][:10]} .. {dates[-1][:10]}")
+    dups = sum(1 for i in items if i.get("duplicate_of"))
+    print(f"near-duplicates marked (syndicated copies): {dups}")
+    print("samples:")
+    for item in items[:: max(1, len(items) // 3)][:3]:
+        print(f"  [{item['site']}] {item.get('published_at', '')[:10]}  {item['title']}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from vpcrawl import report
+
+    return report.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vpcrawl", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"vpcrawl {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("sites", help="list the built-in portal profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sites)
+    p = sub.add_parser("demo", help="crawl the bundled offline mirror (no network)")
+    p.add_argument("--out", default="output/demo.jsonl")
+    p.add_argument("--fixtures", default=str(REPO_FIXTURES))
+    p.add_argument("--log-level", default="WARNING")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("report", help="one self-contained HTML report of crawl outputs")
+    from vpcrawl import report
+
+    report.add_arguments(p)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Article extraction: HTML (a parsel Selector) + URL + profile in, raw fields out. Pure.
+
+A family profile's layouts are tried newest first (a layout applies when its signature is
+present); when none yields a title and a body, generic heuristics take over, so a portal that
+changed its markup degrades to zero-config extraction instead of silently losing articles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from parsel import Selector, SelectorList
+
+from vpcrawl.extract import generic
+from vpcrawl.extract.blocks import (
+    BodyParts,
+    body_parts,
+    document_type,
+    element_lines,
+    element_text,
+    is_document_link,
+)
+from vpcrawl.sites.base import Family, Layout
+
+# Subtrees no article body ever contains, whatever the CMS.
+GLOBAL_BODY_EXCLUDE = ("script", "style", "noscript", "iframe", "form", "nav", "button")
+MIN_BODY_CHARS = 80
+MAX_LINK_DENSITY = 0.3
+MAX_LEAD_CHARS = 600
+# Class names Vietnamese CMSs give the lead (sapo, tóm tắt, mô tả) when no profile names it.
+LEAD_SELECTORS = ("[class*=sapo]", "[class*=tom-tat]", "[class*=tomtat]", "[class*=summary]",
+                  "[class*=hometext]", "[class*=mo-ta]", "[class*=chapeau]",
+                  "[class~=lead]", "[class*=description]")
+
+
+@dataclass
+class RawArticle:
+    """Fields as found on the page; the pipelines clean, resolve and validate them."""
+
+    url: str
+    title: str | None = None
+    summary: str | None = None
+    body_blocks: list[str] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    attachments: list[dict[str, str | None]] = field(default_factory=list)
+    date_candidates: list[tuple[str, str]] = field(default_factory=list)  # (raw, source), best first
+    byline_lines: list[str] = field(default_factory=list)
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    family: str = "generic"
+    layout: str | None = None
+
+    @property
+    def body_chars(self) -> int:
+        return sum(len(b) for b in self.body_blocks)
+
+    def is_complete(self) -> bool:
+        """Enough to be an article: a title and a body of real length."""
+        return bool(self.title) and self.body_chars >= MIN_BODY_CHARS
+
+
+def _first(sel: Selector | SelectorList, selectors: tuple[str, ...] | list[str]) -> Selector | None:
+    for css in selectors:
+        found = sel.css(css)
+        if found:
+            return found[0]
+    return None
+
+
+def _all(sel: Selector, selectors: tuple[str, ...] | list[str]) -> list[Selector]:
+    out: list[Selector] = []
+    for css in selectors:
+        out.extend(sel.css(css))
+    return out
+
+
+def _attachments(links: list[Selector], url: str) -> list[dict[str, str | None]]:
+    out: list[dict[str, str | None]] = []
+    seen: set[str] = set()
+    for a in links:
+        href = (a.attrib.get("href") or "").strip()
+        if not href or not is_document_link(href):
+            continue
+        absolute = urljoin(url, href)
+        if absolute in seen:
+            continue
+        seen.add(absolute)
+        title = element_text(a) or a.attrib.get("title") or None
+        out.append({"url": absolute, "title": title, "type": document_type(href)})
+    return out
+
+
+def _lead_from_body(raw: RawArticle, parts: BodyParts) -> None:
+    """No lead element, but the body opens with a wholly bold paragraph: that is the lead."""
+    if raw.summary is None and parts.first_block_bold and len(raw.body_blocks) > 1 \
+            and len(raw.body_blocks[0]) <= MAX_LEAD_CHARS:
+        raw.summary = raw.body_blocks.pop(0)
+
+
+def apply_layout(sel: Selector, url: str, layout: type[Layout], family: str) -> RawArticle:
+    """Extract with one layout's selectors."""
+    raw = RawArticle(url=url, family=family, layout=layout.name)
+    title_el = _first(sel, layout.title)
+    raw.title = element_text(title_el) or None
+    summary_el = _first(sel, layout.summary)
+    lead_images: list[dict[str, str | None]] = []
+    if summary_el is not None:
+        # the lead box may hold the lead photo and its caption (NukeViet 3 `#imghome`)
+        lead = body_parts(summary_el, url, exclude=_all(summary_el, GLOBAL_BODY_EXCLUDE))
+        raw.summary = " ".join(lead.blocks) or None
+        lead_images = lead.images
+    for box in _all(sel, layout.lead_image):
+        lead_images.extend(body_parts(box, url).images)
+    date_el = _first(sel, layout.date)
+    if date_el is not None:
+        # <time datetime> inside the date element is more precise than its visible text
+        stamp = date_el.attrib.get("datetime") or date_el.css("[datetime]::attr(datetime)").get()
+        if stamp:
+            raw.date_candidates.append((stamp, "page"))
+        if element_text(date_el):
+            raw.date_candidates.append((element_text(date_el), "page"))
+    raw.date_candidates.extend(generic.metadata_dates(sel))
+    byline_els = _all(sel, layout.byline)
+    for el in byline_els:
+        raw.byline_lines.extend(element_lines(el))
+    cat_el = _first(sel, layout.category)
+    raw.category = element_text(cat_el) or generic.breadcrumb_category(sel)
+    raw.tags = list(dict.fromkeys(t for t in (element_text(el) for el in _all(sel, layout.tags)) if t))
+    body = _first(sel, layout.body)
+    if body is not None:
+        exclude = _all(body, GLOBAL_BODY_EXCLUDE) + _all(body, layout.body_exclude)
+        # The body container sometimes also wraps title, lead, date and byline (Liferay VCMS).
+        exclude += [el for el in (title_el, summary_el, date_el, *byline_els) if el is not None]
+        parts = body_parts(body, url, exclude=exclude, captions=_all(body, layout.captions))
+        raw.body_blocks = parts.blocks
+        raw.images = lead_images + [i for i in parts.images if i not in lead_images]
+        raw.attachments = _attachments(_all(sel, layout.attachments) + body.css("a[href]"), url)
+        _lead_from_body(raw, parts)
+    return raw
+
+
+def extract_with_family(sel: Selector, url: str, family: type[Family]) -> RawArticle | None:
+    """The first layout of the family that applies and yields a complete article."""
+    for layout in family.layouts:
+        if layout.signature and _first(sel, layout.signature) is None:
+            continue
+        raw = apply_layout(sel, url, layout, family.name)
+        if raw.is_complete():
+            return raw
+    return None
+
+
+def extract_generic(sel: Selector, url: str) -> RawArticle | None:
+    """Zero-config extraction: metadata first, then main-content detection."""
+    raw = RawArticle(url=url, family="generic", layout=None)
+    content = generic.main_content(sel)
+    if content is None or generic.link_density(content) > MAX_LINK_DENSITY or generic.looks_like_listing(content):
+        return None  # no text block, or a listing of links to other pages
+    raw.title, title_el = generic.find_title(sel, content)
+    if title_el is not None and generic.links_elsewhere(title_el, url):
+        return None  # the "title" is a teaser headline linking to another page: a listing
+    raw.date_candidates.extend(generic.metadata_dates(sel))
+    near = generic.dates_after(sel, title_el)
+    if near:
+        raw.date_candidates.append((near[0], "page"))
+    summary_el = _first(content, LEAD_SELECTORS)
+    if summary_el is None and title_el is not None:
+        # a lead box between the title and the text (outside the main text block)
+        after_title = [el for el in _all(sel, LEAD_SELECTORS) if generic.follows(el, title_el)
+                       and not generic.follows(el, content)]
+        summary_el = after_title[0] if after_title else None
+    raw.summary = element_text(summary_el) or None
+    exclude = _all(content, GLOBAL_BODY_EXCLUDE)
+    exclude += [el for el in (title_el, summary_el, near[1] if near else None) if el is not None]
+    exclude += [el for el in content.xpath("./*") if generic._noise(el.root)]
+    parts = body_parts(content, url, exclude=exclude)
+    blocks = parts.blocks
+    while blocks and len(blocks[0]) <= 80 and generic.DATE_TEXT.search(blocks[0]):
+        blocks = blocks[1:]  # a date/toolbar line between title and text
+    raw.body_blocks = blocks
+    raw.images = parts.images
+    raw.attachments = _attachments(content.css("a[href]"), url)
+    if blocks is parts.blocks:
+        _lead_from_body(raw, parts)
+    raw.category = generic.breadcrumb_category(sel)
+    # page-specific tags only: the `keywords` meta is usually the same on every page of a portal
+    keywords = generic.meta(sel, "news_keywords")
+    raw.tags = [k.strip() for k in keywords.split(",") if k.strip()] if keywords else []
+    raw.tags = raw.tags or [t for t in sel.css("meta[property='article:tag']::attr(content)").getall() if t]
+    return raw if raw.is_complete() else None
+
+
+def extract_article(sel: Selector, url: str, family: type[Family] | None = None) -> RawArticle | None:
+    """Raw article fields, or None when the page holds no article we can read."""
+    if family is not None:
+        raw = extract_with_family(sel, url, family)
+        if raw is not None:
+            return raw
+    return extract_generic(sel, url)

@@ -1,0 +1,77 @@
+"""Decide what a fetched page is (article or navigation) and read its article. Pure.
+
+The spider counts the outcome; tests and `vpcrawl extract` call the same function, so a
+fixture page is judged exactly as it is in a crawl.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from vpcrawl.extract.article import RawArticle, extract_generic, extract_with_family
+from vpcrawl.extract.generic import is_article_by_metadata
+from vpcrawl.sites.base import Family
+
+# Pages that are never articles on any portal: introduction, contact, search, calendars,
+# document registers, login, feeds, print views, tag pages and binary files.
+NON_ARTICLE = re.compile(
+    r"/(?:gioi-thieu(?:-chung)?|lien-he|contact|tim-kiem|search|lich-cong-tac|lich-lam-viec|calendar"
+    r"|van-ban|he-thong-van-ban|vanban|login|dang-nhap|dang-ky|sitemap|rss|feed|print|in-bai"
+    r"|so-do-(?:trang|cong)|hoi-dap|thu-vien-anh|albums?|tag|tags)(?:\.(?:html?|aspx|php|jsp))?(?:[/?]|$)"
+    r"|[?&](?:print=1|view=print|op=print|task=print|format=feed)"
+    r"|\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|webp|mp[34]|avi|css|js|xml|ico)(?:$|\?)",
+    re.I,
+)
+
+
+@dataclass
+class PageResult:
+    raw: RawArticle | None
+    # article | generic_fallback | failed | navigation | non_article_url | not_article
+    outcome: str
+
+
+def url_path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def is_non_article_url(url: str, family: type[Family] | None = None) -> bool:
+    path = url_path(url)
+    return bool(NON_ARTICLE.search(path)) or bool(family and family.is_non_article_url(path))
+
+
+def read_page(
+    sel: Selector,
+    url: str,
+    family: type[Family] | None = None,
+    family_fixed: bool = False,
+    candidate: bool = False,
+) -> PageResult:
+    """The article on a page, or why there is none.
+
+    With a family: its layouts first; an article-looking page the profile cannot read gets
+    generic heuristics (a layout change must not lose articles) and is counted as failed only
+    when those fail too. Without one (zero-config), an article needs a title, a body that is
+    not mostly links, a date, and no metadata saying it is something else.
+    """
+    if is_non_article_url(url, family):
+        return PageResult(None, "non_article_url")
+    if family is not None:
+        raw = extract_with_family(sel, url, family)
+        if raw is not None:
+            return PageResult(raw, "article")
+        signature = any(sel.css(css) for layout in family.layouts for css in layout.signature)
+        if family.is_article_url(url_path(url)) or signature:
+            raw = extract_generic(sel, url)
+            return PageResult(raw, "generic_fallback" if raw else "failed")
+        if family_fixed:
+            return PageResult(None, "navigation")
+    raw = extract_generic(sel, url)
+    if raw is None or is_article_by_metadata(sel) is False or not raw.date_candidates:
+        return PageResult(None, "not_article" if candidate else "navigation")
+    return PageResult(raw, "article")

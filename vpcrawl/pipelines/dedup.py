@@ -1,0 +1,79 @@
+"""Deduplicate: one item per article across URLs, runs and portals; revisions of known ones.
+
+* The same article again (same canonical id) in this run is dropped. A known article from an
+  earlier run is dropped when its text is unchanged, and emitted as a new `revision` (with
+  `revised_at`) when the text changed: silent edits matter to researchers.
+* Exact copies (same tone-normalised text under another URL, in this run or an earlier one)
+  are dropped and counted.
+* Near copies (a press release republished with other boilerplate, an edited sentence or
+  another byline) are kept and marked `duplicate_of` = the id of the most similar copy seen
+  before it (in crawl order), so researchers decide whether to keep syndicated copies.
+
+State comes from the crawl-state extension (`crawler.vpcrawl_state`): persistent with
+`VPCRAWL_STATE_DIR`, in memory otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from vpcrawl.state.crawlstate import PendingArticle
+from vpcrawl.state.sketch import content_hash
+
+logger = logging.getLogger(__name__)
+
+
+class DedupPipeline:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DedupPipeline:
+        return cls(crawler)
+
+    def _count(self, key: str) -> None:
+        self.stats.inc_value(f"vpcrawl/dedup/{key}")
+
+    def process_item(self, item: Any) -> Any:
+        ext = self.crawler.vpcrawl_state
+        state, run_id = ext.state, ext.run_id
+        adapter = ItemAdapter(item)
+        item_id = adapter["id"]
+        if item_id in state.run(run_id).articles:
+            self._count("same_url")
+            raise DropItem(f"already emitted: {adapter['url']}")
+        digest = content_hash(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}")
+        adapter["content_hash"] = digest
+        known = state.known(adapter["url"])
+        if known is not None:
+            if known.content_hash == digest:
+                self._count("unchanged")
+                raise DropItem(f"unchanged since {known.last_seen:%Y-%m-%d}: {adapter['url']}")
+            adapter["revision"] = known.revision + 1
+            adapter["revised_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            self._count("revised")
+        else:
+            first = state.copy_of(digest)
+            if first is not None and first != item_id:
+                self._count("exact")
+                logger.info("exact copy of %s dropped: %s", first, adapter["url"])
+                raise DropItem(f"exact copy of {first}: {adapter['url']}")
+        signature = state.signature(adapter.get("body") or "")
+        matches = [m for m in state.near_copies(signature) if m[0] != item_id]
+        if matches:
+            adapter["duplicate_of"] = matches[0][0]
+            self._count("near")
+        published = adapter.get("published_at")
+        state.add_pending(run_id, item_id, PendingArticle(
+            canonical_url=adapter["url"], site=adapter.get("site") or "", content_hash=digest,
+            signature=signature,
+            published_at=datetime.fromisoformat(published) if published else None,
+            seen_at=datetime.now(timezone.utc),
+        ))
+        return item

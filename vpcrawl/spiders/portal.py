@@ -1,0 +1,363 @@
+"""The one spider: `portal`. It decides what to fetch next and which profile applies; nothing else.
+
+Two ways in:
+  scrapy crawl portal -a site=<id>            a built-in profile from the registry
+  scrapy crawl portal -a url=<root URL>       zero-config: fingerprint the CMS, else heuristics
+  scrapy crawl portal -a site=<id> -a url=<root URL>   a profile at another address (a mirror)
+Common arguments: since=YYYY-MM-DD, max_articles=N, max_pages=N (listing pages per listing).
+Incremental (with VPCRAWL_STATE_DIR): known articles are not fetched again and listings stop
+paginating at pages holding only known articles; full=1 backfills everything;
+recheck_days=N refetches known articles published in the last N days (revisions, takedowns).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.exceptions import UsageError
+from scrapy.http import Response, TextResponse
+
+from vpcrawl.extract.article import RawArticle
+from vpcrawl.extract.fingerprint import detect_family
+from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
+from vpcrawl.extract.page import NON_ARTICLE, read_page, url_path
+from vpcrawl.items import ArticleItem
+from vpcrawl.sites import FAMILIES, Family, UnknownSite, get_portal, portals
+from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize
+
+_FONT_HINT = re.compile(r"\.Vn[A-Za-z]+|VNI[- ][A-Za-z]+", re.I)
+
+
+def _parse_since(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"-a since={value!r}: expected a date as YYYY-MM-DD, e.g. since=2024-01-31") from None
+
+
+def _positive_int(name: str, value: str | int | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = -1
+    if number < 1:
+        raise UsageError(f"-a {name}={value!r}: expected a whole number >= 1")
+    return number
+
+
+def _root_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"-a url={value!r}: expected an absolute http(s) URL such as https://tinhuy.example.dcs.vn/"
+        )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def fetch_time(response: Response) -> datetime:
+    """When the page was served: its Date header, else now (the 'now' for relative dates)."""
+    header = response.headers.get(b"Date")
+    if header:
+        try:
+            return parsedate_to_datetime(header.decode("latin-1"))
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(timezone.utc)
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(
+        self,
+        site: str | None = None,
+        url: str | None = None,
+        since: str | None = None,
+        max_articles: str | int | None = None,
+        max_pages: str | int | None = None,
+        full: str | int | None = None,
+        recheck_days: str | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not site and not url:
+            raise UsageError(
+                "give -a site=<id> (one of: " + ", ".join(portals()) + ") or -a url=<portal root URL>"
+            )
+        self.portal = None
+        if site:
+            try:
+                self.portal = get_portal(site)
+            except UnknownSite as exc:
+                raise UsageError(str(exc)) from None
+        self.since = _parse_since(since)
+        self.max_articles = _positive_int("max_articles", max_articles)
+        self.max_pages_arg = _positive_int("max_pages", max_pages)
+        self.site_id = site or urlsplit(_root_url(url or "")).hostname or ""
+        self.start_urls = self._start_urls(url)
+        self.family: type[Family] | None = (
+            FAMILIES[self.portal.family] if self.portal and self.portal.family else None
+        )
+        self.family_fixed = self.family is not None
+        hosts = {urlsplit(u).hostname or "" for u in self.start_urls}
+        if self.portal:
+            hosts.update(self.portal.aliases)
+        self.allowed_hosts = {h.lower() for h in hosts if h}
+        self.full = str(full or "").lower() in ("1", "true", "yes")
+        self.recheck_days = _positive_int("recheck_days", recheck_days)
+        self.articles_emitted = 0
+        self.listing_pages: Counter[str] = Counter()
+        self.all_known_pages: Counter[str] = Counter()
+        self.known: set[str] = set()
+
+    def _start_urls(self, url: str | None) -> list[str]:
+        if self.portal is None:
+            return [_root_url(url or "")]
+        if not url:
+            return list(self.portal.start_urls)
+        root = urlsplit(_root_url(url))
+        # Same paths, another address: how a profile crawls a mirror or a moved portal.
+        return [
+            urlunsplit((root.scheme, root.netloc, urlsplit(u).path or "/", urlsplit(u).query, ""))
+            for u in self.portal.start_urls
+        ]
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_listing_pages = spider.max_pages_arg or settings.getint("VPCRAWL_MAX_LISTING_PAGES", 50)
+        spider.max_site_pages = settings.getint("VPCRAWL_MAX_SITE_PAGES", 5000)
+        spider.allowed_hosts.update(h.lower() for h in settings.getlist("VPCRAWL_HOST_ALIASES"))
+        spider.known_page_tolerance = settings.getint("VPCRAWL_INCREMENTAL_TOLERANCE", 1)
+        return spider
+
+    # --- helpers -------------------------------------------------------------------------
+    def _count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"vpcrawl/{key}", n)
+
+    def is_own_host(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "").lower() in self.allowed_hosts
+
+    @property
+    def canonical_rules(self) -> CanonicalRules | None:
+        return self.family.canonical if self.family else None
+
+    def _budget_left(self) -> bool:
+        return self.max_articles is None or self.articles_emitted < self.max_articles
+
+    # --- requests ------------------------------------------------------------------------
+    @property
+    def state(self) -> Any:
+        return getattr(self.crawler, "vpcrawl_state", None)
+
+    @property
+    def incremental(self) -> bool:
+        return bool(self.state and self.state.persistent and not self.full)
+
+    def is_known(self, url: str) -> bool:
+        return self.incremental and canonicalize(url, self.canonical_rules) in self.known
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.incremental:
+            self.known = self.state.state.known_urls(self.site_id)
+            self.crawler.stats.set_value("vpcrawl/incremental/known_at_start", len(self.known))
+        if self.recheck_days and self.state and self.state.persistent:
+            since = datetime.now(timezone.utc) - timedelta(days=self.recheck_days)
+            for url in self.state.state.recent_urls(self.site_id, since):
+                self._count("incremental/recheck")
+                yield scrapy.Request(url, callback=self.parse_page, priority=3, dont_filter=True,
+                                     meta={"vp_recheck": True, "vp_candidate": True,
+                                           "handle_httpstatus_list": [404, 410]})
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse_page, meta={"vp_home": True}, priority=10)
+            parts = urlsplit(url)
+            robots = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+            yield scrapy.Request(robots, callback=self.parse_robots, priority=5,
+                                 meta={"dont_obey_robotstxt": True}, errback=self._ignore)
+
+    def _ignore(self, failure: Any) -> None:
+        self.logger.debug("discovery request failed: %s", failure.value)
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        """Sitemaps advertised in robots.txt: extra discovery, never the only path."""
+        for line in response.text.splitlines() if isinstance(response, TextResponse) else ():
+            if line.lower().startswith("sitemap:"):
+                url = response.urljoin(line.split(":", 1)[1].strip())
+                if self.is_own_host(url):
+                    yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Sitemap (urlset / sitemapindex) or RSS/Atom: article candidates."""
+        from vpcrawl.extract.feeds import feed_links
+
+        for url, is_index in feed_links(response.body):
+            if not self.is_own_host(url):
+                self._count("skipped/offsite")
+                continue
+            self._count("discovery/feed_links")
+            if is_index:
+                yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
+            elif (request := self._article_request(url, None)) is not None:
+                yield request
+
+    def _article_request(self, url: str, listing_date: str | None) -> scrapy.Request | None:
+        if self.is_known(url):
+            self._count("incremental/skipped_known")
+            return None
+        return scrapy.Request(url, callback=self.parse_page, priority=2,
+                              meta={"vp_candidate": True, "vp_listing_date": listing_date})
+
+    # --- pages ---------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if response.meta.get("vp_recheck") and response.status in (404, 410):
+            self.record_removal(response)
+            return
+        if not isinstance(response, TextResponse):
+            self._count("pages/not_html")
+            return
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if "xml" in ctype or "rss" in ctype:
+            yield from self.parse_feed(response)
+            return
+        if ctype and "html" not in ctype:
+            self._count("pages/not_html")
+            return
+        sel = response.selector
+        if self.family is None and response.meta.get("vp_home") and not self.family_fixed:
+            self.family = detect_family(response.text)
+            if self.family:
+                self.logger.info("%s looks like %s; using its profile", response.url, self.family.label)
+                self.crawler.stats.set_value("vpcrawl/family", self.family.name)
+            yield from self._advertised_feeds(sel, response)
+        elif response.meta.get("vp_home"):
+            yield from self._advertised_feeds(sel, response)
+        raw = self.try_article(sel, response)
+        if raw is not None:
+            if self._budget_left():
+                self.articles_emitted += 1
+                self._count("pages/article")
+                yield self.build_item(raw, response)
+            return
+        self._count("pages/navigation")
+        yield from self.follow(extract_links(sel, response.url, self.family), response)
+
+    def _advertised_feeds(self, sel: Selector, response: Response) -> Iterator[scrapy.Request]:
+        for href in sel.css("link[type='application/rss+xml']::attr(href), "
+                            "link[type='application/atom+xml']::attr(href)").getall():
+            url = response.urljoin(href)
+            if self.is_own_host(url):
+                yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
+
+    def try_article(self, sel: Selector, response: Response) -> RawArticle | None:
+        """The article on this page, or None for navigation pages and unreadable articles."""
+        result = read_page(sel, response.url, self.family, self.family_fixed,
+                           candidate=bool(response.meta.get("vp_candidate")))
+        if result.outcome == "failed":
+            self._count("extract/failed")
+            self.logger.warning("article page unreadable (no title or body): %s", response.url)
+        elif result.outcome == "generic_fallback":
+            self._count("extract/generic_fallback")
+        elif result.outcome == "not_article":
+            self._count("pages/not_article")
+        return result.raw
+
+    def build_item(self, raw: RawArticle, response: Response) -> ArticleItem:
+        url = response.url
+        canonical_href = response.css("link[rel=canonical]::attr(href)").get()
+        if canonical_href:
+            candidate = response.urljoin(canonical_href.strip())
+            if self.is_own_host(candidate):
+                url = candidate
+        url = canonicalize(url, self.canonical_rules)
+        font_hint = None
+        head = response.text[:50_000]
+        match = _FONT_HINT.search(head)
+        if match:
+            font_hint = match.group(0)
+        return ArticleItem(
+            id=article_id(url),
+            url=url,
+            site=self.site_id,
+            title=raw.title,
+            summary=raw.summary,
+            category=raw.category,
+            tags=raw.tags,
+            images=raw.images,
+            attachments=raw.attachments,
+            family=raw.family,
+            layout=raw.layout,
+            body_blocks=raw.body_blocks,
+            byline_lines=raw.byline_lines,
+            date_candidates=raw.date_candidates,
+            listing_date_raw=response.meta.get("vp_listing_date"),
+            fetched_at=fetch_time(response).isoformat(),
+            crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            legacy_font_hint=font_hint,
+        )
+
+    def follow(self, links: PageLinks, response: Response) -> Iterator[scrapy.Request]:
+        if not self._budget_left():
+            return
+        key = listing_key(response.url)
+        self.listing_pages[key] += 1
+        if links.items and self.incremental and all(self.is_known(link.url) for link in links.items):
+            self.all_known_pages[key] += 1
+        if links.items and self.since and self._all_older_than_since(links, response):
+            self._count("skipped/listing_older_than_since")
+        elif self.incremental and self.all_known_pages[key] >= max(1, self.known_page_tolerance):
+            self._count("incremental/listing_stop")
+        else:
+            for url in links.next_pages:
+                if not self.is_own_host(url):
+                    continue
+                if self.listing_pages[listing_key(url)] >= self.max_listing_pages:
+                    self._count("skipped/listing_budget")
+                    continue
+                yield scrapy.Request(url, callback=self.parse_page, priority=1)
+        for link in links.items:
+            if self.is_own_host(link.url) and not NON_ARTICLE.search(url_path(link.url)):
+                request = self._article_request(link.url, link.date_raw)
+                if request is not None:
+                    yield request
+        for link in links.links:
+            if not self.is_own_host(link.url):
+                continue
+            path = url_path(link.url)
+            if NON_ARTICLE.search(path):
+                continue
+            if self.family and self.family.is_article_url(path):
+                request = self._article_request(link.url, None)
+                if request is not None:
+                    yield request
+            else:
+                yield scrapy.Request(link.url, callback=self.parse_page)
+
+    def record_removal(self, response: Response) -> None:
+        """A known article now answers 404/410: a takedown, recorded in the state and stats."""
+        url = canonicalize(response.url, self.canonical_rules)
+        self._count("incremental/removed")
+        self.logger.warning("known article removed (HTTP %s): %s", response.status, url)
+        self.state.state.add_removal(self.state.run_id, article_id(url), url, response.status)
+        removed = self.crawler.stats.get_value("vpcrawl/removed_urls") or []
+        self.crawler.stats.set_value("vpcrawl/removed_urls", [*removed, url])
+
+    def _all_older_than_since(self, links: PageLinks, response: Response) -> bool:
+        from vpcrawl.dates import parse_date
+
+        now = fetch_time(response)
+        dated = [parse_date(link.date_raw, now) for link in links.items if link.date_raw]
+        dated = [d for d in dated if d is not None]
+        return bool(dated) and self.since is not None and all(d.date() < self.since for d in dated)
