@@ -2,6 +2,7 @@
 
     vpcrawl sites                 the built-in portal profiles
     vpcrawl demo [--out FILE]     serve the bundled offline mirror on 127.0.0.1 and crawl it
+    vpcrawl run --site ID|--all   a scheduled, incremental crawl: data + manifest per site
     vpcrawl report DIR -o F.html  a self-contained HTML report of crawl outputs
 """
 
@@ -32,20 +33,32 @@ def _settings(overrides: dict[str, Any]) -> Any:
     return settings
 
 
-def crawl_many(jobs: Sequence[tuple[dict[str, Any], Path]], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Run several portal crawls in one process (one reactor), each to its own feed file.
+def feed_options(path: Path) -> dict[str, Any]:
+    options: dict[str, Any] = {"format": "jsonlines", "overwrite": True, "encoding": "utf-8"}
+    if path.name.endswith(".gz"):
+        options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+    return options
 
-    Returns each job's final crawl stats, keyed by the feed path.
+
+def resolved_settings(overrides: dict[str, Any]) -> dict[str, Any]:
+    return dict(_settings(overrides).copy_to_dict())
+
+
+def crawl_many(jobs: Sequence[tuple[dict[str, Any], Path, dict[str, Any]]],
+               overrides: dict[str, Any]) -> dict[str, Any]:
+    """Run several portal crawls side by side in one process (one reactor), each to its own
+    feed file with its own settings. Returns each job's final crawl stats, keyed by feed path.
     """
     from scrapy.crawler import Crawler, CrawlerProcess
 
     from vpcrawl.spiders.portal import PortalSpider
 
-    process = CrawlerProcess(_settings(overrides), install_root_handler=True)
+    process = CrawlerProcess(_settings(overrides))
     crawlers = []
-    for spider_args, feed in jobs:
-        settings = _settings({**overrides, "FEEDS": {str(feed): {"format": "jsonlines", "overwrite": True}}})
-        crawler = Crawler(PortalSpider, settings)  # its own settings: its own feed file
+    for n, (spider_args, feed, job_overrides) in enumerate(jobs):
+        settings = _settings({**job_overrides, "FEEDS": {str(feed): feed_options(feed)}})
+        # the first crawler installs the reactor
+        crawler = Crawler(PortalSpider, settings, init_reactor=n == 0)
         crawlers.append((crawler, feed))
         process.crawl(crawler, **spider_args)
     process.start()
@@ -80,7 +93,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             spider_args = {"url": url}
             if portal_id in known:
                 spider_args["site"] = portal_id  # a built-in profile at the mirror's address
-            jobs.append((spider_args, Path(tmp) / f"{portal_id}.jsonl"))
+            else:
+                spider_args["site_id"] = portal_id  # zero-config: no profile, just its name
+            jobs.append((spider_args, Path(tmp) / f"{portal_id}.jsonl", {}))
         print(f"vpcrawl {__version__}: crawling {len(jobs)} mirrored portals on 127.0.0.1 ...",
               flush=True)
         overrides = {
@@ -90,10 +105,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "LOG_LEVEL": args.log_level,
             "VPCRAWL_STATE_DIR": str(Path(tmp) / "state"),
         }
-        crawl_many(jobs, overrides)
+        crawl_many([(a, f, overrides) for a, f, _ in jobs], overrides)
         tmp_out = out.with_name(out.name + ".part")
         with tmp_out.open("w", encoding="utf-8") as sink:
-            for _, feed in jobs:
+            for _, feed, _ in jobs:
                 if feed.exists():
                     sink.write(feed.read_text(encoding="utf-8"))
         tmp_out.replace(out)  # complete file or none: never a half-written demo.jsonl
@@ -122,6 +137,55 @@ def print_summary(items: list[dict[str, Any]], out: Path) -> None:
         print(f"  [{item['site']}] {item.get('published_at', '')[:10]}  {item['title']}")
 
 
+def _setting_pairs(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(usage_error(f"-s {pair!r}: expected NAME=VALUE"))
+        out[key] = value
+    return out
+
+
+def usage_error(message: str) -> int:
+    print(f"vpcrawl: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from vpcrawl import runner
+    from vpcrawl.sites import portals
+
+    known = portals()
+    sites = list(known) if args.all else list(dict.fromkeys(args.site or []))
+    if not sites:
+        return usage_error("give --site ID (repeatable) or --all; sites: " + ", ".join(known))
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        return usage_error(f"unknown site {unknown[0]!r}; known sites: " + ", ".join(known))
+    if args.url and len(sites) != 1:
+        return usage_error("--url needs exactly one --site (the profile to use at that address)")
+    out = Path(args.out)
+    try:
+        for site in sites:
+            runner.safe_name(site, "site")
+        runner.check_writable(out)
+    except runner.RunError as exc:
+        return usage_error(str(exc))
+    spider_extra = {}
+    if args.url:
+        spider_extra["url"] = args.url
+    if args.full:
+        spider_extra["full"] = "1"
+    for name in ("since", "max_articles", "max_pages", "recheck_days"):
+        if getattr(args, name):
+            spider_extra[name] = str(getattr(args, name))
+    runs = [runner.SiteRun(site=s, spider_args={"site": s, **spider_extra}, out_dir=out) for s in sites]
+    overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **_setting_pairs(args.set or [])}
+    state_dir = Path(args.state_dir) if args.state_dir else out / ".state"
+    return runner.run_sites(runs, overrides, state_dir)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from vpcrawl import report
 
@@ -141,6 +205,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixtures", default=str(REPO_FIXTURES))
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("run", help="scheduled crawl: data file + manifest per site and run")
+    p.add_argument("--site", action="append", metavar="ID", help="a built-in site (repeatable)")
+    p.add_argument("--all", action="store_true", help="every built-in site")
+    p.add_argument("--out", default="output/runs", help="output folder (default: output/runs)")
+    p.add_argument("--state-dir", help="crawl state folder (default: OUT/.state)")
+    p.add_argument("--full", action="store_true", help="backfill: ignore what the state knows")
+    p.add_argument("--url", help="crawl the one --site profile at this address (a mirror)")
+    p.add_argument("--since", help="skip articles published before YYYY-MM-DD")
+    p.add_argument("--max-articles", type=int)
+    p.add_argument("--max-pages", type=int)
+    p.add_argument("--recheck-days", type=int, help="refetch known articles of the last N days")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    p.add_argument("--log-level", default="WARNING")
+    p.set_defaults(func=cmd_run)
     p = sub.add_parser("report", help="one self-contained HTML report of crawl outputs")
     from vpcrawl import report
 

@@ -68,7 +68,12 @@ def read_page(
         signature = any(sel.css(css) for layout in family.layouts for css in layout.signature)
         if family.is_article_url(url_path(url)) or signature:
             raw = extract_generic(sel, url)
-            return PageResult(raw, "generic_fallback" if raw else "failed")
+            if raw is not None:
+                return PageResult(raw, "generic_fallback")
+            # counted as a failure only where an article was expected (URL shape, listing entry)
+            if family.is_article_url(url_path(url)) or candidate:
+                return PageResult(None, "failed")
+            return PageResult(None, "navigation")
         if family_fixed:
             return PageResult(None, "navigation")
     raw = extract_generic(sel, url)

@@ -69,5 +69,5 @@ class DatePipeline:
         self.stats.inc_value(f"vpcrawl/dates/{source}")
         if self.since and parsed.value.date() < self.since:
             self.stats.inc_value("vpcrawl/dates/before_since")
-            raise DropItem(f"published {parsed.value.date()} before since={self.since}")
+            raise DropItem(f"published {parsed.value.date()} before since={self.since}", log_level="INFO")
         return item

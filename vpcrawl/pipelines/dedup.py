@@ -47,14 +47,14 @@ class DedupPipeline:
         item_id = adapter["id"]
         if item_id in state.run(run_id).articles:
             self._count("same_url")
-            raise DropItem(f"already emitted: {adapter['url']}")
+            raise DropItem(f"already emitted: {adapter['url']}", log_level="INFO")
         digest = content_hash(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}")
         adapter["content_hash"] = digest
         known = state.known(adapter["url"])
         if known is not None:
             if known.content_hash == digest:
                 self._count("unchanged")
-                raise DropItem(f"unchanged since {known.last_seen:%Y-%m-%d}: {adapter['url']}")
+                raise DropItem(f"unchanged since {known.last_seen:%Y-%m-%d}: {adapter['url']}", log_level="INFO")
             adapter["revision"] = known.revision + 1
             adapter["revised_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
             self._count("revised")
@@ -63,7 +63,7 @@ class DedupPipeline:
             if first is not None and first != item_id:
                 self._count("exact")
                 logger.info("exact copy of %s dropped: %s", first, adapter["url"])
-                raise DropItem(f"exact copy of {first}: {adapter['url']}")
+                raise DropItem(f"exact copy of {first}: {adapter['url']}", log_level="INFO")
         signature = state.signature(adapter.get("body") or "")
         matches = [m for m in state.near_copies(signature) if m[0] != item_id]
         if matches:

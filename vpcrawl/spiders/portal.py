@@ -89,6 +89,7 @@ class PortalSpider(scrapy.Spider):
         max_pages: str | int | None = None,
         full: str | int | None = None,
         recheck_days: str | int | None = None,
+        site_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -105,14 +106,17 @@ class PortalSpider(scrapy.Spider):
         self.since = _parse_since(since)
         self.max_articles = _positive_int("max_articles", max_articles)
         self.max_pages_arg = _positive_int("max_pages", max_pages)
-        self.site_id = site or urlsplit(_root_url(url or "")).hostname or ""
+        # zero-config items carry the host as their site id unless one is given (-a site_id=)
+        self.site_id = site or site_id or urlsplit(_root_url(url or "")).hostname or ""
         self.start_urls = self._start_urls(url)
         self.family: type[Family] | None = (
             FAMILIES[self.portal.family] if self.portal and self.portal.family else None
         )
         self.family_fixed = self.family is not None
         hosts = {urlsplit(u).hostname or "" for u in self.start_urls}
-        if self.portal:
+        if self.portal and not url:
+            # the live portal's alias hosts; a crawl at another address (-a url=, e.g. a
+            # mirror) must never wander onto the live hosts
             hosts.update(self.portal.aliases)
         self.allowed_hosts = {h.lower() for h in hosts if h}
         self.full = str(full or "").lower() in ("1", "true", "yes")
