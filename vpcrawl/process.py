@@ -13,7 +13,7 @@ from typing import Any
 
 from parsel import Selector
 
-from vpcrawl.extract.page import PageResult, read_page
+from vpcrawl.extract.page import PageResult, looks_truncated, read_page
 from vpcrawl.items import EXPORT_FIELDS, ArticleItem
 from vpcrawl.pipelines.clean import CleanTextPipeline
 from vpcrawl.pipelines.dates import DatePipeline
@@ -59,7 +59,7 @@ def process_html(
     """The exported item for one page (a dict of the public fields), or None if no article."""
     sel = Selector(text=html)
     fixed = family is not None if family_fixed is None else family_fixed
-    result = read_page(sel, url, family, fixed)
+    result = read_page(sel, url, family, fixed, truncated=looks_truncated(html))
     now = fetched_at or datetime.now(timezone.utc)
     item = item_from_page(result, url, site, family, now)
     if item is None:

@@ -28,10 +28,22 @@ NON_ARTICLE = re.compile(
 )
 
 
+_END_OF_PAGE_TEXT = re.compile(r"</(?:html|body)\s*>", re.I)
+
+
+def looks_truncated(html: str) -> bool:
+    """The page stops before its end (no closing </body>/</html> near the end of the text).
+
+    A truncated article would otherwise yield a plausible item with half its body; every
+    CMS we know closes its pages, so a missing end tag is a truncation, not a style.
+    """
+    return _END_OF_PAGE_TEXT.search(html[-4096:]) is None
+
+
 @dataclass
 class PageResult:
     raw: RawArticle | None
-    # article | generic_fallback | failed | navigation | non_article_url | not_article
+    # article | generic_fallback | failed | truncated | navigation | non_article_url | not_article
     outcome: str
 
 
@@ -51,6 +63,7 @@ def read_page(
     family: type[Family] | None = None,
     family_fixed: bool = False,
     candidate: bool = False,
+    truncated: bool = False,
 ) -> PageResult:
     """The article on a page, or why there is none.
 
@@ -61,6 +74,8 @@ def read_page(
     """
     if is_non_article_url(url, family):
         return PageResult(None, "non_article_url")
+    if truncated:
+        return PageResult(None, "truncated")
     if family is not None:
         raw = extract_with_family(sel, url, family)
         if raw is not None:

@@ -28,10 +28,11 @@ from scrapy.http import Response, TextResponse
 from vpcrawl.extract.article import RawArticle
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
-from vpcrawl.extract.page import NON_ARTICLE, read_page, url_path
+from vpcrawl.extract.page import NON_ARTICLE, looks_truncated, read_page, url_path
 from vpcrawl.items import ArticleItem
 from vpcrawl.sites import FAMILIES, Family, UnknownSite, get_portal, portals
 from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize
+from vpcrawl.text.legacy import decode_html_bytes
 
 _FONT_HINT = re.compile(r"\.Vn[A-Za-z]+|VNI[- ][A-Za-z]+", re.I)
 
@@ -239,21 +240,31 @@ class PortalSpider(scrapy.Spider):
         if ctype and "html" not in ctype:
             self._count("pages/not_html")
             return
-        sel = response.selector
+        # Decode once, ourselves: a wrong declared charset (UTF-8 bytes sent as latin-1,
+        # windows-1258) is detected here instead of turning into mojibake downstream.
+        html, encoding = decode_html_bytes(response.body, response.encoding)
+        if encoding != response.encoding:
+            self._count(f"decode/{encoding}")
+        sel = Selector(text=html, base_url=response.url)
         if self.family is None and response.meta.get("vp_home") and not self.family_fixed:
-            self.family = detect_family(response.text)
+            self.family = detect_family(html)
             if self.family:
                 self.logger.info("%s looks like %s; using its profile", response.url, self.family.label)
                 self.crawler.stats.set_value("vpcrawl/family", self.family.name)
             yield from self._advertised_feeds(sel, response)
         elif response.meta.get("vp_home"):
             yield from self._advertised_feeds(sel, response)
-        raw = self.try_article(sel, response)
+        try:
+            raw = self.try_article(sel, response, looks_truncated(html))
+        except Exception as exc:  # a page that breaks extraction is logged and counted, never fatal
+            self._count(f"errors/{type(exc).__name__}")
+            self.logger.exception("extraction failed on %s", response.url)
+            return
         if raw is not None:
             if self._budget_left():
                 self.articles_emitted += 1
                 self._count("pages/article")
-                yield self.build_item(raw, response)
+                yield self.build_item(raw, response, sel, html)
             return
         self._count("pages/navigation")
         yield from self.follow(extract_links(sel, response.url, self.family), response)
@@ -265,11 +276,14 @@ class PortalSpider(scrapy.Spider):
             if self.is_own_host(url):
                 yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
 
-    def try_article(self, sel: Selector, response: Response) -> RawArticle | None:
+    def try_article(self, sel: Selector, response: Response, truncated: bool = False) -> RawArticle | None:
         """The article on this page, or None for navigation pages and unreadable articles."""
         result = read_page(sel, response.url, self.family, self.family_fixed,
-                           candidate=bool(response.meta.get("vp_candidate")))
-        if result.outcome == "failed":
+                           candidate=bool(response.meta.get("vp_candidate")), truncated=truncated)
+        if result.outcome == "truncated":
+            self._count("extract/truncated")
+            self.logger.warning("page truncated (no closing </html>), not emitted: %s", response.url)
+        elif result.outcome == "failed":
             self._count("extract/failed")
             self.logger.warning("article page unreadable (no title or body): %s", response.url)
         elif result.outcome == "generic_fallback":
@@ -278,16 +292,16 @@ class PortalSpider(scrapy.Spider):
             self._count("pages/not_article")
         return result.raw
 
-    def build_item(self, raw: RawArticle, response: Response) -> ArticleItem:
+    def build_item(self, raw: RawArticle, response: Response, sel: Selector, html: str) -> ArticleItem:
         url = response.url
-        canonical_href = response.css("link[rel=canonical]::attr(href)").get()
+        canonical_href = sel.css("link[rel=canonical]::attr(href)").get()
         if canonical_href:
             candidate = response.urljoin(canonical_href.strip())
             if self.is_own_host(candidate):
                 url = candidate
         url = canonicalize(url, self.canonical_rules)
         font_hint = None
-        head = response.text[:50_000]
+        head = html[:50_000]
         match = _FONT_HINT.search(head)
         if match:
             font_hint = match.group(0)
