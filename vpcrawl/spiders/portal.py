@@ -165,23 +165,32 @@ class PortalSpider(scrapy.Spider):
 
     # --- requests ------------------------------------------------------------------------
     @property
-    def state(self) -> Any:
+    def crawl_state(self) -> Any:
+        """The crawl-state extension (not to be confused with Scrapy's JOBDIR `spider.state`)."""
         return getattr(self.crawler, "vpcrawl_state", None)
 
     @property
     def incremental(self) -> bool:
-        return bool(self.state and self.state.persistent and not self.full)
+        return bool(self.crawl_state and self.crawl_state.persistent and not self.full)
 
     def is_known(self, url: str) -> bool:
         return self.incremental and canonicalize(url, self.canonical_rules) in self.known
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.incremental:
-            self.known = self.state.state.known_urls(self.site_id)
+            # Under JOBDIR, a resumed job keeps the set of articles known BEFORE the job began:
+            # articles the job itself emitted before its pause must not stop its listings.
+            job = getattr(self, "state", None)
+            if isinstance(job, dict) and "vpcrawl_known" in job:
+                self.known = job["vpcrawl_known"]
+            else:
+                self.known = self.crawl_state.state.known_urls(self.site_id)
+                if isinstance(job, dict):
+                    job["vpcrawl_known"] = self.known
             self.crawler.stats.set_value("vpcrawl/incremental/known_at_start", len(self.known))
-        if self.recheck_days and self.state and self.state.persistent:
+        if self.recheck_days and self.crawl_state and self.crawl_state.persistent:
             since = datetime.now(timezone.utc) - timedelta(days=self.recheck_days)
-            for url in self.state.state.recent_urls(self.site_id, since):
+            for url in self.crawl_state.state.recent_urls(self.site_id, since):
                 self._count("incremental/recheck")
                 yield scrapy.Request(url, callback=self.parse_page, priority=3, dont_filter=True,
                                      meta={"vp_recheck": True, "vp_candidate": True,
@@ -368,7 +377,7 @@ class PortalSpider(scrapy.Spider):
         url = canonicalize(response.url, self.canonical_rules)
         self._count("incremental/removed")
         self.logger.warning("known article removed (HTTP %s): %s", response.status, url)
-        self.state.state.add_removal(self.state.run_id, article_id(url), url, response.status)
+        self.crawl_state.state.add_removal(self.crawl_state.run_id, article_id(url), url, response.status)
         removed = self.crawler.stats.get_value("vpcrawl/removed_urls") or []
         self.crawler.stats.set_value("vpcrawl/removed_urls", [*removed, url])
 
