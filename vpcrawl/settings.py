@@ -50,6 +50,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "vpcrawl.extensions.CrawlStateExtension": 100,
+    "vpcrawl.distributed.RedisCoordination": 110,  # inactive unless VPCRAWL_REDIS_URL is set
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -82,3 +83,10 @@ VPCRAWL_REJECTS_FILE = ""
 # Incremental crawls: a listing stops paginating after this many consecutive pages holding
 # only articles already in the state.
 VPCRAWL_INCREMENTAL_TOLERANCE = 1
+
+# Distributed mode (pip install 'vpcrawl[redis]'): a Redis URL switches the scheduler,
+# dupefilter and dedup index to Redis (see vpcrawl/distributed.py). Workers of one run share
+# VPCRAWL_RUN_ID (default: today's date). An idle worker waits this long for others' links.
+VPCRAWL_REDIS_URL = ""
+VPCRAWL_RUN_ID = ""
+VPCRAWL_REDIS_IDLE_WAIT = 5.0

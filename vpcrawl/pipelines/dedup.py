@@ -45,7 +45,8 @@ class DedupPipeline:
         state, run_id = ext.state, ext.run_id
         adapter = ItemAdapter(item)
         item_id = adapter["id"]
-        if item_id in state.run(run_id).articles:
+        shared = getattr(self.crawler, "vpcrawl_redis", None)  # other workers (distributed mode)
+        if item_id in state.run(run_id).articles or (shared is not None and not shared.claim_id(item_id)):
             self._count("same_url")
             raise DropItem(f"already emitted: {adapter['url']}", log_level="INFO")
         digest = content_hash(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}")
@@ -60,15 +61,20 @@ class DedupPipeline:
             self._count("revised")
         else:
             first = state.copy_of(digest)
+            if first is None and shared is not None:
+                first = shared.claim_hash(digest, item_id)
             if first is not None and first != item_id:
                 self._count("exact")
                 logger.info("exact copy of %s dropped: %s", first, adapter["url"])
                 raise DropItem(f"exact copy of {first}: {adapter['url']}", log_level="INFO")
         signature = state.signature(adapter.get("body") or "")
-        matches = [m for m in state.near_copies(signature) if m[0] != item_id]
+        found = state.near_copies(signature) + (shared.query(signature) if shared is not None else [])
+        matches = sorted((m for m in found if m[0] != item_id), key=lambda m: (-m[1], m[0]))
         if matches:
             adapter["duplicate_of"] = matches[0][0]
             self._count("near")
+        if shared is not None:
+            shared.add(item_id, signature)
         published = adapter.get("published_at")
         state.add_pending(run_id, item_id, PendingArticle(
             canonical_url=adapter["url"], site=adapter.get("site") or "", content_hash=digest,

@@ -25,6 +25,7 @@ from parsel import Selector
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 
+from vpcrawl import distributed
 from vpcrawl.extract.article import RawArticle
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
@@ -147,6 +148,7 @@ class PortalSpider(scrapy.Spider):
         spider.max_site_pages = settings.getint("VPCRAWL_MAX_SITE_PAGES", 5000)
         spider.allowed_hosts.update(h.lower() for h in settings.getlist("VPCRAWL_HOST_ALIASES"))
         spider.known_page_tolerance = settings.getint("VPCRAWL_INCREMENTAL_TOLERANCE", 1)
+        distributed.configure(settings, spider.site_id)  # no-op unless VPCRAWL_REDIS_URL is set
         return spider
 
     # --- helpers -------------------------------------------------------------------------
