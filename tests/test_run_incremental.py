@@ -129,3 +129,22 @@ def test_site_with_no_articles_exits_nonzero(tmp_path: Path) -> None:
         result = vpcrawl("run", "--site", SITE, "--url", server.urls[SITE], "--out", str(tmp_path / "o"), *FAST)
     assert result.returncode == 1
     assert "FAILED" in result.stderr
+
+
+def test_corrupt_or_newer_state_gives_one_clear_line(tmp_path: Path) -> None:
+    import sqlite3
+
+    out = tmp_path / "runs"
+    (out / ".state").mkdir(parents=True)
+    state = out / ".state" / "state.sqlite3"
+    state.write_bytes(b"this is not a database" * 100)
+    result = vpcrawl("run", "--site", SITE, "--out", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(state) in result.stderr and "move it aside" in result.stderr
+
+    state.unlink()
+    with sqlite3.connect(state) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '999')")
+    result = vpcrawl("run", "--site", SITE, "--out", str(out))
+    assert result.returncode == 2 and "newer vpcrawl" in result.stderr and "Traceback" not in result.stderr

@@ -183,6 +183,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     runs = [runner.SiteRun(site=s, spider_args={"site": s, **spider_extra}, out_dir=out) for s in sites]
     overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **_setting_pairs(args.set or [])}
     state_dir = Path(args.state_dir) if args.state_dir else out / ".state"
+    try:  # a corrupt or newer state database is reported before anything is crawled
+        from vpcrawl.extensions import STATE_FILE
+        from vpcrawl.state.store import StateError, StateStore
+
+        StateStore(state_dir / STATE_FILE).close()
+    except StateError as exc:
+        return usage_error(str(exc))
     return runner.run_sites(runs, overrides, state_dir)
 
 
