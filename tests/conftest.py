@@ -36,9 +36,14 @@ class MirrorPortal:
         return json.loads(page.with_name(page.name + ".expected.json").read_text(encoding="utf-8"))
 
     def html(self, path: str) -> str:
-        from vpcrawl.mirror import path_for
+        """The page as the spider reads it: bytes decoded with the charset the server declares."""
+        from vpcrawl.mirror import content_type_for, path_for
+        from vpcrawl.text.legacy import decode_html_bytes
 
-        return path_for(self.www, path).read_bytes().decode("utf-8", errors="replace")
+        page = path_for(self.www, path)
+        ctype = content_type_for(path, page)
+        declared = ctype.split("charset=", 1)[1].strip() if "charset=" in ctype else None
+        return decode_html_bytes(page.read_bytes(), declared)[0]
 
     def canonical_path(self, path: str) -> str:
         return self.meta.get("aliases", {}).get(path, path)

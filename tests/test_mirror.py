@@ -174,6 +174,8 @@ def test_every_article_has_an_expected_item(pdir: Path, meta: dict) -> None:
             assert im["caption"] is None or im["caption"] not in item["body"].split("\n\n")
         for att in item["attachments"]:
             assert set(att) == {"url", "title"} and att["url"].startswith("/")
+        if "traps" in meta:
+            continue  # trap pages are deliberately NFD / legacy-encoded: the text differs by design
         text = " ".join(html.unescape(page.read_bytes().decode("utf-8")).split())
         for para in item["body"].split("\n\n")[:3]:
             assert " ".join(para.split())[:60] in text, f"{path}: body paragraph not on the page"

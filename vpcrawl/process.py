@@ -13,7 +13,7 @@ from typing import Any
 
 from parsel import Selector
 
-from vpcrawl.extract.page import PageResult, looks_truncated, read_page
+from vpcrawl.extract.page import PageResult, legacy_font_hint, looks_truncated, read_page
 from vpcrawl.items import EXPORT_FIELDS, ArticleItem
 from vpcrawl.pipelines.clean import CleanTextPipeline
 from vpcrawl.pipelines.dates import DatePipeline
@@ -64,6 +64,7 @@ def process_html(
     item = item_from_page(result, url, site, family, now)
     if item is None:
         return None
+    item.legacy_font_hint = legacy_font_hint(html)
     stats = CounterStats()
     for stage in (CleanTextPipeline(stats), DatePipeline(stats), ValidatePipeline(stats)):
         item = stage.process_item(item)

@@ -31,6 +31,16 @@ NON_ARTICLE = re.compile(
 _END_OF_PAGE_TEXT = re.compile(r"</(?:html|body)\s*>", re.I)
 
 
+_FONT_HINT = re.compile(r"\.Vn[A-Za-z]+|VNI[- ][A-Za-z]+", re.I)
+
+
+def legacy_font_hint(html: str) -> str | None:
+    """A legacy Vietnamese font named in the page (`.VnTime`, `VNI-Times`): its text is
+    probably in that font's encoding (TCVN3, VNI), not Unicode."""
+    match = _FONT_HINT.search(html[:200_000])
+    return match.group(0) if match else None
+
+
 def looks_truncated(html: str) -> bool:
     """The page stops before its end (no closing </body>/</html> near the end of the text).
 

@@ -14,7 +14,8 @@ from vpcrawl.text.legacy import detect_and_convert
 from vpcrawl.text.normalize import clean_text, restyle_tones
 
 logger = logging.getLogger(__name__)
-MAX_FIELD_CHARS = 1_000_000  # a 5 MB "article" is a broken page, not a text to clean
+MAX_FIELD_CHARS = 1_000_000
+LEGACY_FONT = {"tcvn3": ".VnTime", "vni": "VNI-Times"}  # a 5 MB "article" is a broken page, not a text to clean
 
 
 class CleanTextPipeline:
@@ -31,14 +32,14 @@ class CleanTextPipeline:
     def _count(self, key: str) -> None:
         self.stats.inc_value(f"vpcrawl/clean/{key}")
 
-    def _text(self, value: str | None, encoding_hint: str | None) -> str | None:
+    def _text(self, value: str | None, font_hint: str | None) -> str | None:
         if not value:
             return None
         if len(value) > MAX_FIELD_CHARS:
             self._count("truncated_field")
             value = value[:MAX_FIELD_CHARS]
-        if encoding_hint:
-            value, _ = detect_and_convert(value, encoding_hint)
+        if font_hint:
+            value, _ = detect_and_convert(value, font_hint)
         value = clean_text(value)
         if self.tone_style != "keep":
             value = restyle_tones(value, self.tone_style)
@@ -52,6 +53,9 @@ class CleanTextPipeline:
         _, encoding = detect_and_convert(sample[:20_000], adapter.get("legacy_font_hint"))
         if encoding:
             self._count(f"legacy/{encoding}")
+            # each field is still tested on its own (a Unicode title over a pasted TCVN3 body),
+            # with the detected encoding's font as the hint that lowers the bar
+            encoding = adapter.get("legacy_font_hint") or LEGACY_FONT.get(encoding) or encoding
         for name in ("title", "summary", "category"):
             adapter[name] = self._text(adapter.get(name), encoding)
         cleaned = [b for b in (self._text(b, encoding) for b in blocks) if b]

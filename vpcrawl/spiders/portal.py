@@ -12,7 +12,6 @@ recheck_days=N refetches known articles published in the last N days (revisions,
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -29,13 +28,11 @@ from vpcrawl import distributed
 from vpcrawl.extract.article import RawArticle
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
-from vpcrawl.extract.page import NON_ARTICLE, looks_truncated, read_page, url_path
+from vpcrawl.extract.page import NON_ARTICLE, legacy_font_hint, looks_truncated, read_page, url_path
 from vpcrawl.items import ArticleItem
 from vpcrawl.sites import FAMILIES, Family, UnknownSite, get_portal, portals
 from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize
 from vpcrawl.text.legacy import decode_html_bytes
-
-_FONT_HINT = re.compile(r"\.Vn[A-Za-z]+|VNI[- ][A-Za-z]+", re.I)
 
 
 def _parse_since(value: str | None) -> date | None:
@@ -311,11 +308,6 @@ class PortalSpider(scrapy.Spider):
             if self.is_own_host(candidate):
                 url = candidate
         url = canonicalize(url, self.canonical_rules)
-        font_hint = None
-        head = html[:50_000]
-        match = _FONT_HINT.search(head)
-        if match:
-            font_hint = match.group(0)
         return ArticleItem(
             id=article_id(url),
             url=url,
@@ -334,7 +326,7 @@ class PortalSpider(scrapy.Spider):
             listing_date_raw=response.meta.get("vp_listing_date"),
             fetched_at=fetch_time(response).isoformat(),
             crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            legacy_font_hint=font_hint,
+            legacy_font_hint=legacy_font_hint(html),
         )
 
     def follow(self, links: PageLinks, response: Response) -> Iterator[scrapy.Request]:
