@@ -70,6 +70,9 @@ VPCRAWL_NEAR_DUP_THRESHOLD = 0.5
 VPCRAWL_MAX_LISTING_PAGES = 50
 # Pages fetched per portal at most in zero-config mode (a safety net against traps).
 VPCRAWL_MAX_SITE_PAGES = 5000
+# Zero-config mode first fingerprints the CMS family; False forces the generic heuristics
+# (how vpcrawl does on a CMS it has never seen).
+VPCRAWL_FINGERPRINT = True
 # Extra host names treated as the portal's own (besides the start URL's host and profile aliases).
 VPCRAWL_HOST_ALIASES: list[str] = []
 

@@ -24,7 +24,7 @@ from vpcrawl.extract.blocks import (
 from vpcrawl.sites.base import Family, Layout
 
 # Subtrees no article body ever contains, whatever the CMS.
-GLOBAL_BODY_EXCLUDE = ("script", "style", "noscript", "iframe", "form", "nav", "button")
+GLOBAL_BODY_EXCLUDE = ("script", "style", "noscript", "iframe", "nav", "button", "form[role=search]", "select")
 MIN_BODY_CHARS = 80
 MAX_LINK_DENSITY = 0.3
 MAX_LEAD_CHARS = 600
@@ -157,9 +157,9 @@ def extract_generic(sel: Selector, url: str) -> RawArticle | None:
     content = generic.main_content(sel)
     if content is None or generic.link_density(content) > MAX_LINK_DENSITY or generic.looks_like_listing(content):
         return None  # no text block, or a listing of links to other pages
-    raw.title, title_el = generic.find_title(sel, content)
-    if title_el is not None and generic.links_elsewhere(title_el, url):
-        return None  # the "title" is a teaser headline linking to another page: a listing
+    if generic.teaser_before_text(sel, content, url):
+        return None  # the text under a headline linking elsewhere: a listing's teaser
+    raw.title, title_el = generic.find_title(sel, content, url)
     raw.date_candidates.extend(generic.metadata_dates(sel))
     near = generic.dates_after(sel, title_el)
     if near:

@@ -21,7 +21,7 @@ BLOCK_TAGS = frozenset(
     "blockquote table thead tbody tfoot tr td th figure figcaption pre center address hr".split()
 )
 SKIP_TAGS = frozenset(
-    "script style noscript iframe form button select input textarea svg object embed template "
+    "script style noscript iframe button select input textarea svg object embed template "
     "nav audio video canvas map link meta head".split()
 )
 EMPHASIS_TAGS = frozenset({"em", "i"})

@@ -100,23 +100,35 @@ TITLE_CANDIDATES = ("h1, h2, h3, [class*=title], [class*=tieu-de], [class*=tieud
                     "[class*=headline], [itemprop=headline]")
 
 
-def find_title(sel: Selector, content: Selector | None = None) -> tuple[str | None, Selector | None]:
+def _first_text_block(content: Selector) -> etree._Element | None:
+    """The first real paragraph of the main text (the title comes before it)."""
+    for el in content.root.iter("p", "div", "td"):
+        if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
+            continue
+        if len(" ".join("".join(el.itertext()).split())) >= 60 and not _noise(el):
+            return el
+    return None
+
+
+def find_title(sel: Selector, content: Selector | None = None, url: str = "") -> tuple[str | None, Selector | None]:
     """The article title and its element (the anchor for the date search).
 
     The title is the heading that names the page in its metadata (og:title, JSON-LD, <title>),
-    else the last substantial heading before the main text that is not in a sidebar, related
-    list or the site header, else the first <h1>.
+    else the last substantial heading before the first paragraph of the main text that is not
+    in a sidebar, a related list or the site header (a heading linking to another page, like
+    the logo's link home, is not this page's title), else the first <h1>.
     """
     from vpcrawl.text.boilerplate import is_boilerplate_line, is_stop_marker
 
     meta_title = json_ld(sel).get("headline") or meta(sel, "og:title", "twitter:title")
     page_title = " ".join((sel.xpath("//title/text()").get() or "").split())
-    content_root = content.root if content is not None else None
+    first_text = _first_text_block(content) if content is not None else None
+    text_anchor = Selector(root=first_text, type="html") if first_text is not None else None
     before: tuple[str, Selector] | None = None
     first_h1: tuple[str, Selector] | None = None
     for cand in sel.css(TITLE_CANDIDATES):
         el = cand.root
-        if content_root is not None and (el is content_root or content_root in el.iterancestors()):
+        if text_anchor is not None and (el is first_text or follows(cand, text_anchor)):
             break  # reached the text: the last heading seen before it is the title
         text = element_text(cand)
         if not text or len(text.split()) < 4 or len(text) > 400:
@@ -127,16 +139,34 @@ def find_title(sel: Selector, content: Selector | None = None) -> tuple[str | No
             continue
         if _names_page(text, meta_title) or _names_page(text, page_title):
             return text, cand
+        if url and links_elsewhere(cand, url):
+            continue
         if el.tag == "h1" and first_h1 is None:
             first_h1 = (text, cand)
         before = (text, cand)
-    if before is not None and content_root is not None:
+    if before is not None and text_anchor is not None:
         return before
     if meta_title:
         return _strip_site_name(str(meta_title)), None
     if first_h1 is not None:
         return first_h1
     return (_strip_site_name(page_title), None) if page_title else (None, None)
+
+
+def teaser_before_text(sel: Selector, content: Selector, url: str) -> bool:
+    """The heading right above the first paragraph links to another page: the "text" is a
+    teaser in a listing, not an article."""
+    first_text = _first_text_block(content)
+    if first_text is None:
+        return False
+    anchor = Selector(root=first_text, type="html")
+    last = None
+    for cand in sel.css(TITLE_CANDIDATES):
+        if cand.root is first_text or follows(cand, anchor):
+            break
+        if len(element_text(cand).split()) >= 4 and not _noise(cand.root):
+            last = cand
+    return last is not None and links_elsewhere(last, url)
 
 
 def _names_page(text: str, page_title: str | None) -> bool:
@@ -233,19 +263,45 @@ def looks_like_listing(el: Selector) -> bool:
     """
     headlines = {
         a.get("href")
-        for a in el.root.iter("a")
+        for a in _iter_outside_noise(el.root, "a")
         if a.get("href") and len(" ".join("".join(a.itertext()).split()).split()) >= 5
     }
     return len(headlines) >= LISTING_MIN_ENTRIES
 
 
+def _iter_outside_noise(root: etree._Element, tag: str) -> list[etree._Element]:
+    """Descendants with this tag, not inside a related list, sidebar or other noise region."""
+    out: list[etree._Element] = []
+    stack = [c for c in root if isinstance(c.tag, str)]
+    while stack:
+        el = stack.pop()
+        if _noise(el):
+            continue
+        if el.tag == tag:
+            out.append(el)
+        stack.extend(c for c in el if isinstance(c.tag, str))
+    return out
+
+
+def _text_len(el: etree._Element, skip_noise: bool) -> tuple[int, int]:
+    """(characters of text, characters inside links) under el, skipping noise subtrees."""
+    if (skip_noise and _noise(el)) or not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+        return 0, 0
+    own = len((el.text or "").strip())
+    total, linked = own, own if el.tag == "a" else 0
+    for child in el:
+        t, lnk = _text_len(child, skip_noise)
+        total += t + len((child.tail or "").strip())
+        linked += t if el.tag == "a" else lnk
+    return total, linked
+
+
 def link_density(el: Selector) -> float:
-    """Share of an element's text that sits inside links (high for listings, low for articles)."""
-    total = len(" ".join("".join(el.root.itertext()).split()))
-    if not total:
-        return 1.0
-    linked = sum(len(" ".join("".join(a.itertext()).split())) for a in el.root.iter("a"))
-    return linked / total
+    """Share of an element's text inside links (high for listings, low for articles), not
+    counting sidebars and related lists the text block happens to contain."""
+    root = el.root
+    total, linked = _text_len(root, skip_noise=not _noise(root))
+    return linked / total if total else 1.0
 
 
 def dates_after(sel: Selector, anchor: Selector | None, limit: int = 40) -> tuple[str, Selector] | None:

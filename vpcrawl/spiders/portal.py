@@ -254,7 +254,8 @@ class PortalSpider(scrapy.Spider):
         if encoding != response.encoding:
             self._count(f"decode/{encoding}")
         sel = Selector(text=html, base_url=response.url)
-        if self.family is None and response.meta.get("vp_home") and not self.family_fixed:
+        if self.family is None and response.meta.get("vp_home") and not self.family_fixed \
+                and self.settings.getbool("VPCRAWL_FINGERPRINT", True):
             self.family = detect_family(html)
             if self.family:
                 self.logger.info("%s looks like %s; using its profile", response.url, self.family.label)
