@@ -109,19 +109,25 @@ def field_coverage(path: Path) -> tuple[int, dict[str, float]]:
 
 
 def errors_from_stats(stats: dict[str, Any]) -> dict[str, int]:
+    """Permanent problems by kind, one count per URL (requests that failed after their
+    retries, pages not emitted and why); transient ones that recovered are in `retried`."""
     errors: dict[str, int] = {}
     for key, value in stats.items():
-        if key.startswith("downloader/exception_type_count/"):
-            errors[key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]] = value
-        elif key.startswith("downloader/response_status_count/") and key[-3] in "45":
-            errors[f"http_{key[-3:]}"] = value
-        elif key.startswith("retry/max_reached"):
-            errors["retries_exhausted"] = value
-    for key in ("vpcrawl/extract/failed", "vpcrawl/validate/invalid", "vpcrawl/clean/dropped_empty",
-                "vpcrawl/skipped/offsite", "vpcrawl/skipped/listing_budget"):
+        if key.startswith("vpcrawl/errors/"):
+            kind = key.rsplit("/", 1)[-1]
+            if kind not in ("robots_txt", "offsite"):
+                errors[kind] = value
+    for key in ("vpcrawl/extract/truncated", "vpcrawl/extract/failed", "vpcrawl/validate/invalid",
+                "vpcrawl/clean/dropped_empty"):
         if stats.get(key):
             errors[key.split("/", 1)[1].replace("/", "_")] = stats[key]
     return errors
+
+
+def retried_from_stats(stats: dict[str, Any]) -> dict[str, int]:
+    """Retries by reason (attempts, not URLs): transient faults the crawl survived."""
+    return {key.split("/", 2)[-1]: value for key, value in stats.items()
+            if key.startswith("retry/reason_count/")}
 
 
 def site_failed(stats: dict[str, Any]) -> str | None:
@@ -169,6 +175,8 @@ def write_outputs(run: SiteRun, stats: dict[str, Any], settings: dict[str, Any])
             "rejected": stats.get("vpcrawl/validate/invalid", 0),
         },
         "errors": errors_from_stats(stats),
+        "retried": retried_from_stats(stats),
+        "skipped": {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("vpcrawl/skipped/")},
         "field_coverage": coverage,
         "removals": removed,
         "settings": {k: settings.get(k) for k in MANIFEST_SETTINGS},

@@ -8,6 +8,7 @@ from vpcrawl import __version__
 from vpcrawl.items import EXPORT_FIELDS
 
 BOT_NAME = "vpcrawl"
+COMMANDS_MODULE = "vpcrawl.commands"  # `scrapy crawl` that reports bad -a arguments in one line
 SPIDER_MODULES = ["vpcrawl.spiders"]
 NEWSPIDER_MODULE = "vpcrawl.spiders"
 
@@ -68,8 +69,11 @@ VPCRAWL_TONE_STYLE = "keep"
 VPCRAWL_NEAR_DUP_THRESHOLD = 0.5
 # Listing pages followed per category listing at most (a -a max_pages=N overrides it).
 VPCRAWL_MAX_LISTING_PAGES = 50
-# Pages fetched per portal at most in zero-config mode (a safety net against traps).
-VPCRAWL_MAX_SITE_PAGES = 5000
+# Pages fetched per portal at most, per run (a safety net against traps).
+VPCRAWL_MAX_SITE_PAGES = 20000
+# Navigation pages per URL pattern (the path+query with numbers masked): a calendar with
+# endless next-month links, an archive by day, ends here.
+VPCRAWL_MAX_PATTERN_PAGES = 50
 # Zero-config mode first fingerprints the CMS family; False forces the generic heuristics
 # (how vpcrawl does on a CMS it has never seen).
 VPCRAWL_FINGERPRINT = True

@@ -93,7 +93,9 @@ def read_page(
         signature = any(sel.css(css) for layout in family.layouts for css in layout.signature)
         if family.is_article_url(url_path(url)) or signature:
             raw = extract_generic(sel, url)
-            if raw is not None:
+            # the same evidence zero-config demands: a date, and no metadata saying "not an
+            # article" (a CMS error page at an article URL has a title and text, but no date)
+            if raw is not None and raw.date_candidates and is_article_by_metadata(sel) is not False:
                 return PageResult(raw, "generic_fallback")
             # counted as a failure only where an article was expected (URL shape, listing entry)
             if family.is_article_url(url_path(url)) or candidate:

@@ -12,7 +12,8 @@ recheck_days=N refetches known articles published in the last N days (revisions,
 
 from __future__ import annotations
 
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 
@@ -31,8 +33,38 @@ from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
 from vpcrawl.extract.page import NON_ARTICLE, legacy_font_hint, looks_truncated, read_page, url_path
 from vpcrawl.items import ArticleItem
 from vpcrawl.sites import FAMILIES, Family, UnknownSite, get_portal, portals
-from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize
+from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize, strip_session
 from vpcrawl.text.legacy import decode_html_bytes
+
+_DIGITS = re.compile(r"\d+")
+
+
+def classify_failure(failure: Any) -> tuple[str, str]:
+    """(kind, reason) of a failed request, for stats keys and one log line."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    exc = failure.value
+    name = type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}", f"HTTP {exc.response.status}"
+    if "robots" in text.lower():
+        return "robots_txt", text
+    if "off-site" in text or "scheme not allowed" in text:
+        return "offsite", text
+    if "redirect" in text.lower():
+        return "redirect_loop", text
+    if "Timeout" in name or "timed out" in text.lower():
+        return "timeout", text or name
+    if "maxsize" in text.lower().replace(" ", "") or "max size" in text.lower() or "warnsize" in text.lower():
+        return "too_large", text
+    if name in ("ResponseDataLossError", "ConnectionLost", "ResponseFailed", "ConnectionRefusedError",
+                "ConnectionDone", "PotentialDataLoss", "TCPTimedOutError", "ConnectError",
+                "ConnectionResetError"):
+        return "connection", f"{name}: {text}"[:200]
+    if name in ("error", "BadGzipFile", "DecompressionMaxSizeExceeded", "OSError", "EOFError"):
+        return "bad_encoding", f"{name}: {text}"[:200]
+    return name.lower(), text[:200]
 
 
 def _parse_since(value: str | None) -> date | None:
@@ -121,7 +153,9 @@ class PortalSpider(scrapy.Spider):
         self.full = str(full or "").lower() in ("1", "true", "yes")
         self.recheck_days = _positive_int("recheck_days", recheck_days)
         self.articles_emitted = 0
-        self.listing_pages: Counter[str] = Counter()
+        self.listing_pages: defaultdict[str, set[str]] = defaultdict(set)
+        self.pattern_pages: Counter[str] = Counter()
+        self.pages_scheduled = 0
         self.all_known_pages: Counter[str] = Counter()
         self.known: set[str] = set()
 
@@ -143,6 +177,7 @@ class PortalSpider(scrapy.Spider):
         settings = crawler.settings
         spider.max_listing_pages = spider.max_pages_arg or settings.getint("VPCRAWL_MAX_LISTING_PAGES", 50)
         spider.max_site_pages = settings.getint("VPCRAWL_MAX_SITE_PAGES", 5000)
+        spider.max_pattern_pages = settings.getint("VPCRAWL_MAX_PATTERN_PAGES", 50)
         spider.allowed_hosts.update(h.lower() for h in settings.getlist("VPCRAWL_HOST_ALIASES"))
         spider.known_page_tolerance = settings.getint("VPCRAWL_INCREMENTAL_TOLERANCE", 1)
         distributed.configure(settings, spider.site_id)  # no-op unless VPCRAWL_REDIS_URL is set
@@ -195,7 +230,8 @@ class PortalSpider(scrapy.Spider):
                                      meta={"vp_recheck": True, "vp_candidate": True,
                                            "handle_httpstatus_list": [404, 410]})
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_page, meta={"vp_home": True}, priority=10)
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error,
+                                 meta={"vp_home": True}, priority=10)
             parts = urlsplit(url)
             robots = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
             yield scrapy.Request(robots, callback=self.parse_robots, priority=5,
@@ -226,12 +262,41 @@ class PortalSpider(scrapy.Spider):
             elif (request := self._article_request(url, None)) is not None:
                 yield request
 
+    def page_request(self, url: str, priority: int = 0, **meta: Any) -> scrapy.Request | None:
+        """A request for a page of the portal, or None when a budget says no.
+
+        Session ids are stripped first (endless "new" URLs are a trap); navigation pages
+        (everything but article candidates) share a per-pattern budget (the URL with its
+        numbers masked: calendars, archives by day) and a per-site page budget.
+        """
+        url = strip_session(url)
+        if not meta.get("vp_candidate"):
+            pattern = _DIGITS.sub("N", url_path(url))
+            if self.pattern_pages[pattern] >= self.max_pattern_pages:
+                self._count("skipped/pattern_budget")
+                return None
+            self.pattern_pages[pattern] += 1
+        if self.pages_scheduled >= self.max_site_pages:
+            self._count("skipped/site_budget")
+            return None
+        self.pages_scheduled += 1
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error,
+                              priority=priority, meta=meta)
+
     def _article_request(self, url: str, listing_date: str | None) -> scrapy.Request | None:
         if self.is_known(url):
             self._count("incremental/skipped_known")
             return None
-        return scrapy.Request(url, callback=self.parse_page, priority=2,
-                              meta={"vp_candidate": True, "vp_listing_date": listing_date})
+        return self.page_request(url, priority=2, vp_candidate=True, vp_listing_date=listing_date)
+
+    def on_error(self, failure: Any) -> None:
+        """A request that finally failed (after retries): logged once with its reason, counted."""
+        request = failure.request
+        kind, reason = classify_failure(failure)
+        self._count(f"errors/{kind}")
+        if kind in ("robots_txt", "offsite"):
+            return
+        self.logger.warning("%s: %s (%s)", kind, request.url, reason)
 
     # --- pages ---------------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -263,8 +328,16 @@ class PortalSpider(scrapy.Spider):
             yield from self._advertised_feeds(sel, response)
         elif response.meta.get("vp_home"):
             yield from self._advertised_feeds(sel, response)
+        truncated = looks_truncated(html)
+        if truncated:
+            # a cut or empty 200 answer is usually transient: ask again before giving up
+            retry = get_retry_request(response.request, spider=self,
+                                      reason="empty_page" if not html.strip() else "truncated_page")
+            if retry is not None:
+                yield retry
+                return
         try:
-            raw = self.try_article(sel, response, looks_truncated(html))
+            raw = self.try_article(sel, response, truncated)
         except Exception as exc:  # a page that breaks extraction is logged and counted, never fatal
             self._count(f"errors/{type(exc).__name__}")
             self.logger.exception("extraction failed on %s", response.url)
@@ -291,7 +364,8 @@ class PortalSpider(scrapy.Spider):
                            candidate=bool(response.meta.get("vp_candidate")), truncated=truncated)
         if result.outcome == "truncated":
             self._count("extract/truncated")
-            self.logger.warning("page truncated (no closing </html>), not emitted: %s", response.url)
+            what = "empty page" if not response.body.strip() else "page truncated (no closing </html>)"
+            self.logger.warning("%s, not emitted: %s", what, response.url)
         elif result.outcome == "failed":
             self._count("extract/failed")
             self.logger.warning("article page unreadable (no title or body): %s", response.url)
@@ -334,7 +408,7 @@ class PortalSpider(scrapy.Spider):
         if not self._budget_left():
             return
         key = listing_key(response.url)
-        self.listing_pages[key] += 1
+        self.listing_pages[key].add(response.url)  # budgets count pages fetched or scheduled
         if links.items and self.incremental and all(self.is_known(link.url) for link in links.items):
             self.all_known_pages[key] += 1
         if links.items and self.since and self._all_older_than_since(links, response):
@@ -345,10 +419,14 @@ class PortalSpider(scrapy.Spider):
             for url in links.next_pages:
                 if not self.is_own_host(url):
                     continue
-                if self.listing_pages[listing_key(url)] >= self.max_listing_pages:
+                pages = self.listing_pages[listing_key(url)]
+                if url not in pages and len(pages) >= self.max_listing_pages:
                     self._count("skipped/listing_budget")
                     continue
-                yield scrapy.Request(url, callback=self.parse_page, priority=1)
+                if url not in pages:
+                    pages.add(url)
+                    if (request := self.page_request(url, priority=1)) is not None:
+                        yield request
         for link in links.items:
             if self.is_own_host(link.url) and not NON_ARTICLE.search(url_path(link.url)):
                 request = self._article_request(link.url, link.date_raw)
@@ -362,10 +440,10 @@ class PortalSpider(scrapy.Spider):
                 continue
             if self.family and self.family.is_article_url(path):
                 request = self._article_request(link.url, None)
-                if request is not None:
-                    yield request
             else:
-                yield scrapy.Request(link.url, callback=self.parse_page)
+                request = self.page_request(link.url)
+            if request is not None:
+                yield request
 
     def record_removal(self, response: Response) -> None:
         """A known article now answers 404/410: a takedown, recorded in the state and stats."""

@@ -264,3 +264,32 @@ def article_id(canonical_url: str) -> str:
 def same_document(a: str, b: str, rules: CanonicalRules | None = None) -> bool:
     """True when two URLs canonicalize to the same document, ignoring http vs https."""
     return _schemeless(canonicalize(a, rules)) == _schemeless(canonicalize(b, rules))
+
+
+_SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "session_id",
+                             "aspsessionid", "cfid", "cftoken"})
+
+
+def strip_session(url: str) -> str:
+    """The URL without session ids and tracking tags, otherwise exactly as given.
+
+    Used on every link before it is requested: a portal that appends a fresh session id to
+    every link would otherwise look like an endless site (a crawler trap). Unlike
+    `canonicalize`, it keeps parameter order and CMS parameters, so the server gets the URL
+    it expects.
+    """
+    parts = urlsplit(url)
+    path = _COOKIELESS_RE.sub("", _PATH_SESSION_RE.sub("", parts.path))
+    if parts.query:
+        kept = []
+        for pair in parts.query.split("&"):
+            name = unquote_plus(pair.split("=", 1)[0]).lower()
+            if name in _SESSION_PARAMS or name in _DROP_ALWAYS or name.startswith(_DROP_PREFIXES):
+                continue
+            kept.append(pair)
+        query = "&".join(kept)
+    else:
+        query = ""
+    if path == parts.path and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))

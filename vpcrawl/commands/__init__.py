@@ -1,0 +1,1 @@
+"""vpcrawl's Scrapy commands (``COMMANDS_MODULE = "vpcrawl.commands"``): they replace Scrapy's own."""
