@@ -7,19 +7,22 @@ use it, so "extraction matches the expected item" means the same thing offline a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from vpcrawl.extract.page import PageResult, legacy_font_hint, looks_truncated, read_page
+from vpcrawl.extract.article import RawArticle
+from vpcrawl.extract.page import legacy_font_hint, looks_truncated, read_page
 from vpcrawl.items import EXPORT_FIELDS, ArticleItem
 from vpcrawl.pipelines.clean import CleanTextPipeline
 from vpcrawl.pipelines.dates import DatePipeline
 from vpcrawl.pipelines.validate import ValidatePipeline
 from vpcrawl.sites.base import Family
-from vpcrawl.state.canonical import article_id, canonicalize
+from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize
 
 
 class CounterStats:
@@ -32,20 +35,33 @@ class CounterStats:
         self.values[key] += count
 
 
-def item_from_page(result: PageResult, url: str, site: str, family: type[Family] | None,
-                   fetched_at: datetime) -> ArticleItem | None:
-    raw = result.raw
-    if raw is None:
-        return None
-    canonical = canonicalize(url, family.canonical if family else None)
+def item_from_raw(raw: RawArticle, url: str, site: str, fetched_at: datetime,
+                  listing_date: str | None = None, font_hint: str | None = None) -> ArticleItem:
+    """The item the pipelines receive: raw fields plus identity and fetch context.
+    `url` is the canonical article URL (see `canonical_url`)."""
     return ArticleItem(
-        id=article_id(canonical), url=canonical, site=site, title=raw.title, summary=raw.summary,
+        id=article_id(url), url=url, site=site, title=raw.title, summary=raw.summary,
         category=raw.category, tags=raw.tags, images=raw.images, attachments=raw.attachments,
         family=raw.family, layout=raw.layout, body_blocks=raw.body_blocks,
         byline_lines=raw.byline_lines, date_candidates=raw.date_candidates,
-        fetched_at=fetched_at.isoformat(),
-        crawled_at=fetched_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        listing_date_raw=listing_date, fetched_at=fetched_at.isoformat(),
+        crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        legacy_font_hint=font_hint,
     )
+
+
+def canonical_url(sel: Selector, page_url: str, rules: CanonicalRules | None,
+                  own_host: Callable[[str], bool]) -> str:
+    """The article's canonical URL: the page's `<link rel=canonical>` when it points to the
+    portal itself (how one article reached under two URLs gets one id), else the page URL,
+    canonicalized with the family's rules."""
+    href = sel.css("link[rel=canonical]::attr(href)").get()
+    url = page_url
+    if href:
+        candidate = urljoin(page_url, href.strip())
+        if own_host(candidate):
+            url = candidate
+    return canonicalize(url, rules)
 
 
 def process_html(
@@ -60,11 +76,13 @@ def process_html(
     sel = Selector(text=html)
     fixed = family is not None if family_fixed is None else family_fixed
     result = read_page(sel, url, family, fixed, truncated=looks_truncated(html))
-    now = fetched_at or datetime.now(timezone.utc)
-    item = item_from_page(result, url, site, family, now)
-    if item is None:
+    if result.raw is None:
         return None
-    item.legacy_font_hint = legacy_font_hint(html)
+    host = urlsplit(url).hostname
+    canonical = canonical_url(sel, url, family.canonical if family else None,
+                              lambda u: urlsplit(u).hostname == host)
+    item = item_from_raw(result.raw, canonical, site, fetched_at or datetime.now(timezone.utc),
+                         font_hint=legacy_font_hint(html))
     stats = CounterStats()
     for stage in (CleanTextPipeline(stats), DatePipeline(stats), ValidatePipeline(stats)):
         item = stage.process_item(item)

@@ -32,6 +32,7 @@ from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
 from vpcrawl.extract.page import NON_ARTICLE, legacy_font_hint, looks_truncated, read_page, url_path
 from vpcrawl.items import ArticleItem
+from vpcrawl.process import canonical_url, item_from_raw
 from vpcrawl.sites import FAMILIES, Family, UnknownSite, get_portal, portals
 from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize, strip_session
 from vpcrawl.text.legacy import decode_html_bytes
@@ -376,33 +377,10 @@ class PortalSpider(scrapy.Spider):
         return result.raw
 
     def build_item(self, raw: RawArticle, response: Response, sel: Selector, html: str) -> ArticleItem:
-        url = response.url
-        canonical_href = sel.css("link[rel=canonical]::attr(href)").get()
-        if canonical_href:
-            candidate = response.urljoin(canonical_href.strip())
-            if self.is_own_host(candidate):
-                url = candidate
-        url = canonicalize(url, self.canonical_rules)
-        return ArticleItem(
-            id=article_id(url),
-            url=url,
-            site=self.site_id,
-            title=raw.title,
-            summary=raw.summary,
-            category=raw.category,
-            tags=raw.tags,
-            images=raw.images,
-            attachments=raw.attachments,
-            family=raw.family,
-            layout=raw.layout,
-            body_blocks=raw.body_blocks,
-            byline_lines=raw.byline_lines,
-            date_candidates=raw.date_candidates,
-            listing_date_raw=response.meta.get("vp_listing_date"),
-            fetched_at=fetch_time(response).isoformat(),
-            crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            legacy_font_hint=legacy_font_hint(html),
-        )
+        url = canonical_url(sel, response.url, self.canonical_rules, self.is_own_host)
+        return item_from_raw(raw, url, self.site_id, fetch_time(response),
+                             listing_date=response.meta.get("vp_listing_date"),
+                             font_hint=legacy_font_hint(html))
 
     def follow(self, links: PageLinks, response: Response) -> Iterator[scrapy.Request]:
         if not self._budget_left():
