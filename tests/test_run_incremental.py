@@ -57,6 +57,9 @@ def test_run_writes_complete_file_set_and_second_run_is_incremental(portal_copy:
     assert m1["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
     assert m1["counts"]["articles"] == 13 == len(items(data))
     assert m1["field_coverage"]["title"] == 1.0 and m1["schema_version"] and m1["vpcrawl_version"]
+    from vpcrawl.schema import validate_manifest
+
+    assert validate_manifest(m1) == []
     assert not list(out.rglob("*.part")), "a .part file was left behind"
     requests_first = len(server.requests[SITE])
 
@@ -103,7 +106,7 @@ def test_recheck_emits_revision_and_records_takedown(portal_copy: Any, tmp_path:
     assert [i["url"].endswith(edited) for i in revised] == [True]
     assert revised[0]["revision"] == 2 and revised[0]["revised_at"]
     assert "bổ sung sau khi đăng bài" in revised[0]["body"]
-    assert newest["counts"]["removed"] == 1 and newest["removals"][0].endswith(removed)
+    assert newest["counts"]["removed"] == 1 and newest["removals"][0]["url"].endswith(removed)
     removals = next(out.glob(f"{SITE}/*/{newest['run_id']}.removals.jsonl")).read_text(encoding="utf-8")
     assert removed in removals
 

@@ -25,6 +25,7 @@ from typing import Any
 from vpcrawl import __version__
 from vpcrawl.extensions import new_run_id
 from vpcrawl.items import EXPORT_FIELDS, SCHEMA_VERSION
+from vpcrawl.state.canonical import article_id
 
 VN = timezone(timedelta(hours=7))
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -144,11 +145,12 @@ def site_failed(stats: dict[str, Any]) -> str | None:
 
 def write_outputs(run: SiteRun, stats: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     """Removals file and manifest for one finished site run; returns the manifest."""
-    removed = list(stats.get("vpcrawl/removed_urls") or [])
+    now = datetime.now(VN).isoformat(timespec="seconds")
+    removed = [{"id": article_id(u), "url": u, "removed_at": now}
+               for u in stats.get("vpcrawl/removed_urls") or []]
     if removed:
-        now = datetime.now(VN).isoformat(timespec="seconds")
         _write_atomic(run.sibling("removals.jsonl"), "".join(
-            json.dumps({"url": u, "removed_at": now}, ensure_ascii=False) + "\n" for u in removed))
+            json.dumps(r, ensure_ascii=False) + "\n" for r in removed))
     n, coverage = field_coverage(run.data)
     started, finished = stats.get("start_time"), stats.get("finish_time")
     manifest = {
