@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, mirror_portals
+from tests.debian import ensure_binary
 
 SITE = "tinhuy-bentre"  # has an article under two URLs: the workers must not both emit it
 
@@ -27,20 +27,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _redis_server() -> str | None:
-    found = shutil.which("redis-server")
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    subprocess.run(["apt-get", "install", "-y", "-q", "redis-server"], capture_output=True, timeout=300)
-    return shutil.which("redis-server")
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("scrapy_redis", reason="pip install 'vpcrawl[redis]' for the distributed test")
-    server = _redis_server()
+    server, why = ensure_binary(("redis-server",), "redis-server")
     if not server:
-        pytest.skip("redis-server is not installed and cannot be installed here (needs root + apt-get)")
+        pytest.skip(why)
     port = _free_port()
     workdir = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",

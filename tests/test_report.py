@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from collections import Counter
 from datetime import date
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.debian import ensure_binary
 from vpcrawl import dataset
 from vpcrawl.provinces import (
     MERGED_INTO,
@@ -38,35 +37,9 @@ CHROMIUM_FLAGS = (
 # --- a real browser ----------------------------------------------------------------------------
 
 
-def find_chromium() -> str | None:
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 def ensure_chromium() -> tuple[str | None, str]:
-    """Chromium's path, installing Debian's package when missing (only as root with apt-get).
-
-    Returns (path or None, why not).
-    """
-    found = find_chromium()
-    if found:
-        return found, ""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return None, ("Chromium is not installed and this is not root with apt-get: "
-                      "install it (Debian: apt-get install chromium) to run the browser test")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        try:
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            return None, f"{' '.join(cmd)} failed: {e}"
-        if done.returncode != 0:
-            return None, f"{' '.join(cmd)} failed: {done.stderr.strip()[-500:]}"
-    found = find_chromium()
-    return found, "" if found else "apt-get installed chromium but no chromium binary is on PATH"
+    """Chromium's path, installing Debian's package when missing; else (None, why not)."""
+    return ensure_binary(CHROMIUM_NAMES, "chromium")
 
 
 @pytest.fixture(scope="session")
