@@ -30,10 +30,12 @@ def scrapy_crawl(args: list[str], out: Path, log: Path) -> subprocess.Popen[byte
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def run_all(mirror: Any, tmp: Path, zero_config: bool) -> dict[str, list[dict[str, Any]]]:
+def run_all(mirror: Any, tmp: Path, zero_config: bool, fingerprint: bool = True) -> dict[str, list[dict[str, Any]]]:
     procs = {}
     for portal in mirror_portals():
         args = ["-a", f"url={mirror.urls[portal.id]}"]
+        if not fingerprint:
+            args += ["-s", "VPCRAWL_FINGERPRINT=False"]
         if not zero_config:
             if portal.id not in portals():
                 continue
@@ -57,6 +59,11 @@ def profile_results(mirror: Any, tmp_path_factory: pytest.TempPathFactory) -> di
 @pytest.fixture(scope="module")
 def zero_config_results(mirror: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
     return run_all(mirror, tmp_path_factory.mktemp("zero"), zero_config=True)
+
+
+@pytest.fixture(scope="module")
+def generic_results(mirror: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    return run_all(mirror, tmp_path_factory.mktemp("generic"), zero_config=True, fingerprint=False)
 
 
 def _path(url: str) -> str:
@@ -95,10 +102,9 @@ def test_profile_mode_emits_exactly_the_articles(pid: str, profile_results: dict
         assert item["site"] == pid and item["id"] and item["crawled_at"]
 
 
-def test_zero_config_mode_recovers_articles(zero_config_results: dict[str, list[dict[str, Any]]],
-                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+def recall_report(results: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     report = {}
-    for pid, items in sorted(zero_config_results.items()):
+    for pid, items in sorted(results.items()):
         portal = _portal(pid)
         expected = set(portal.meta["articles"]) - set(portal.meta.get("aliases", {}))
         got = dict(zip(fixture_paths(portal, items), items, strict=True))
@@ -107,8 +113,25 @@ def test_zero_config_mode_recovers_articles(zero_config_results: dict[str, list[
                  and got[p]["published_at"] == portal.expected(p)["published_at"]]
         report[pid] = {"expected": len(expected), "found": len(found), "title_and_date_right": len(right),
                        "non_articles_emitted": sorted(set(got) - expected)}
+    return report
+
+
+def test_zero_config_mode_recovers_articles(zero_config_results: dict[str, list[dict[str, Any]]]) -> None:
+    report = recall_report(zero_config_results)
     print(json.dumps(report, indent=1))
     for pid, row in report.items():
         assert row["non_articles_emitted"] == [], f"{pid}: zero-config emitted non-articles"
         assert row["found"] >= 0.95 * row["expected"], f"{pid}: recall {row['found']}/{row['expected']}"
         assert row["title_and_date_right"] >= 0.95 * row["expected"], f"{pid}: titles/dates {row}"
+
+
+def test_generic_heuristics_alone_recover_articles(generic_results: dict[str, list[dict[str, Any]]]) -> None:
+    """Fingerprinting off: how vpcrawl does on a CMS it has never seen. Every portal of the
+    mirror, read by the generic heuristics only, must yield no non-article, and most articles
+    with the right title and date."""
+    report = recall_report(generic_results)
+    print(json.dumps({k: {x: v[x] for x in ("expected", "found", "title_and_date_right")} for k, v in report.items()}))
+    assert all(row["non_articles_emitted"] == [] for row in report.values()), report
+    expected = sum(r["expected"] for r in report.values())
+    assert sum(r["found"] for r in report.values()) >= 0.9 * expected
+    assert sum(r["title_and_date_right"] for r in report.values()) >= 0.9 * expected
