@@ -177,7 +177,7 @@ class PortalSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.max_listing_pages = spider.max_pages_arg or settings.getint("VPCRAWL_MAX_LISTING_PAGES", 50)
-        spider.max_site_pages = settings.getint("VPCRAWL_MAX_SITE_PAGES", 5000)
+        spider.max_site_pages = settings.getint("VPCRAWL_MAX_SITE_PAGES", 20000)
         spider.max_pattern_pages = settings.getint("VPCRAWL_MAX_PATTERN_PAGES", 50)
         spider.allowed_hosts.update(h.lower() for h in settings.getlist("VPCRAWL_HOST_ALIASES"))
         spider.known_page_tolerance = settings.getint("VPCRAWL_INCREMENTAL_TOLERANCE", 1)
