@@ -135,6 +135,23 @@ def _date_after(text: str, pos: int) -> str | None:
     return value.isoformat() if 1930 <= value.year <= 2100 else None
 
 
+_SLASH_UPPER = re.compile(rf"/[ \u00a0]?[{_UP}]")
+_SYMBOL_REACH = 24  # a number-type prefix ("12345 - QĐi ") is never longer than this
+
+
+def _symbols(text: str) -> Iterable[re.Match[str]]:
+    """Matches of `_SYMBOL_RE`, found from the `/ISSUER` anchors: a literal-led scan, far
+    faster on long bodies than trying the full pattern at every position."""
+    end = -1
+    for anchor in _SLASH_UPPER.finditer(text):
+        if anchor.start() < end:
+            continue
+        m = _SYMBOL_RE.search(text, max(0, anchor.start() - _SYMBOL_REACH), anchor.end() + 40)
+        if m is not None and m.start() <= anchor.start() < m.end():
+            end = m.end()
+            yield m
+
+
 def find_documents(text: str | None) -> list[dict[str, Any]]:
     """Party document numbers in `text`, in order of first mention, each number once.
 
@@ -147,7 +164,7 @@ def find_documents(text: str | None) -> list[dict[str, Any]]:
         return []
     text = unicodedata.normalize("NFC", text)
     out: dict[str, dict[str, Any]] = {}
-    for m in _SYMBOL_RE.finditer(text):  # numbers first, labels looked up behind them: fast
+    for m in _symbols(text):  # numbers first, labels looked up behind them: fast
         doc_type = _canonical_type(m["type"])
         issuer = _canonical_issuer(m["issuer"])
         number = f"{int(m['num']):02d}-{doc_type}/{issuer}"

@@ -69,10 +69,8 @@ def _first(sel: Selector | SelectorList, selectors: tuple[str, ...] | list[str])
 
 
 def _all(sel: Selector, selectors: tuple[str, ...] | list[str]) -> list[Selector]:
-    out: list[Selector] = []
-    for css in selectors:
-        out.extend(sel.css(css))
-    return out
+    """Every element matching any selector, in document order (one query: a CSS union)."""
+    return list(sel.css(", ".join(selectors))) if selectors else []
 
 
 def _attachments(links: list[Selector], url: str) -> list[dict[str, str | None]]:

@@ -63,13 +63,38 @@ def json_ld(sel: Selector) -> dict[str, Any]:
 
 
 def meta(sel: Selector, *names: str) -> str | None:
+    """The first non-empty `<meta>` content among `names` (property, name or itemprop)."""
+    table = meta_table(sel)
     for name in names:
-        value = sel.xpath(
-            f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"
-        ).get()
-        if value and value.strip():
-            return value.strip()
+        value = table.get(name)
+        if value:
+            return value
     return None
+
+
+def meta_table(sel: Selector) -> dict[str, str]:
+    """All `<meta>` name/property/itemprop -> content of a page, read in one pass and cached
+    for the page being processed (several extractors ask for different names); only the
+    latest page is kept, so no old tree stays alive."""
+    root = sel.root
+    cached = _META_CACHE.get(id(root))
+    if cached is not None and cached[0] is root:
+        return cached[1]
+    table: dict[str, str] = {}
+    for el in root.iter("meta"):
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = el.get(attr)
+            if key and key not in table:
+                table[key] = content
+    _META_CACHE.clear()
+    _META_CACHE[id(root)] = (root, table)
+    return table
+
+
+_META_CACHE: dict[int, tuple[Any, dict[str, str]]] = {}
 
 
 def metadata_dates(sel: Selector) -> list[tuple[str, str]]:

@@ -31,14 +31,32 @@ NON_ARTICLE = re.compile(
 _END_OF_PAGE_TEXT = re.compile(r"</(?:html|body)\s*>", re.I)
 
 
-_FONT_HINT = re.compile(r"\.Vn[A-Za-z]+|VNI[- ][A-Za-z]+", re.I)
+_FONT_DECL = re.compile(r"(?:font-family\s*:|face\s*=)\s*([^;>}]{1,200})", re.I)
+
+
+def _mentions_legacy_font(lowered: str) -> bool:
+    """Cheap pre-check: `.vn` followed by a letter (`.vntime`), `vni` or `viscii` somewhere."""
+    if "vni" in lowered or "viscii" in lowered:
+        return True
+    i = lowered.find(".vn")
+    while i != -1:
+        if lowered[i + 3 : i + 4].isalpha():
+            return True
+        i = lowered.find(".vn", i + 3)
+    return False
 
 
 def legacy_font_hint(html: str) -> str | None:
-    """A legacy Vietnamese font named in the page (`.VnTime`, `VNI-Times`): its text is
-    probably in that font's encoding (TCVN3, VNI), not Unicode."""
-    match = _FONT_HINT.search(html[:200_000])
-    return match.group(0) if match else None
+    """The font names a page declares (CSS `font-family`, `<font face>`) when one of them is a
+    legacy Vietnamese font (`.VnTime`, `VNI-Times`, VISCII): its text is then probably in that
+    font's encoding (TCVN3, VNI), not Unicode. Host names such as `.vnpt…` are not fonts."""
+    from vpcrawl.text.legacy import font_hint_encoding
+
+    head = html[:200_000]
+    if not _mentions_legacy_font(head.lower()):
+        return None
+    declared = " ".join(m.group(1) for m in _FONT_DECL.finditer(head))
+    return declared if font_hint_encoding(declared)[0] else None
 
 
 def looks_truncated(html: str) -> bool:

@@ -23,7 +23,6 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from vpcrawl.state.crawlstate import PendingArticle
-from vpcrawl.state.sketch import content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class DedupPipeline:
         if item_id in state.run(run_id).articles or (shared is not None and not shared.claim_id(item_id)):
             self._count("same_url")
             raise DropItem(f"already emitted: {adapter['url']}", log_level="INFO")
-        digest = content_hash(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}")
+        digest, signature = state.fingerprint(adapter.get("title") or "", adapter.get("body") or "")
         adapter["content_hash"] = digest
         known = state.known(adapter["url"])
         if known is not None:
@@ -67,7 +66,6 @@ class DedupPipeline:
                 self._count("exact")
                 logger.info("exact copy of %s dropped: %s", first, adapter["url"])
                 raise DropItem(f"exact copy of {first}: {adapter['url']}", log_level="INFO")
-        signature = state.signature(adapter.get("body") or "")
         found = state.near_copies(signature) + (shared.query(signature) if shared is not None else [])
         matches = sorted((m for m in found if m[0] != item_id), key=lambda m: (-m[1], m[0]))
         if matches:

@@ -157,6 +157,7 @@ class PortalSpider(scrapy.Spider):
         self.listing_pages: defaultdict[str, set[str]] = defaultdict(set)
         self.pattern_pages: Counter[str] = Counter()
         self.pages_scheduled = 0
+        self.requested: set[str] = set()
         self.all_known_pages: Counter[str] = Counter()
         self.known: set[str] = set()
 
@@ -271,6 +272,9 @@ class PortalSpider(scrapy.Spider):
         numbers masked: calendars, archives by day) and a per-site page budget.
         """
         url = strip_session(url)
+        if url in self.requested:
+            return None  # budgets count distinct pages, not every link to them
+        self.requested.add(url)
         if not meta.get("vp_candidate"):
             pattern = _DIGITS.sub("N", url_path(url))
             if self.pattern_pages[pattern] >= self.max_pattern_pages:
@@ -288,7 +292,8 @@ class PortalSpider(scrapy.Spider):
         if self.is_known(url):
             self._count("incremental/skipped_known")
             return None
-        return self.page_request(url, priority=2, vp_candidate=True, vp_listing_date=listing_date)
+        # articles first: the backlog of article requests stays small (memory stays flat)
+        return self.page_request(url, priority=20, vp_candidate=True, vp_listing_date=listing_date)
 
     def on_error(self, failure: Any) -> None:
         """A request that finally failed (after retries): logged once with its reason, counted."""

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
 
-from vpcrawl.state.sketch import NearDupIndex
+from vpcrawl.state.sketch import NearDupIndex, fingerprint
 from vpcrawl.state.store import ArticleRecord, StateStore
 
 _RUNS = """
@@ -141,8 +141,9 @@ class CrawlState:
         return sorted(self.near.query(signature) + self.pending_near.query(signature),
                       key=lambda m: (-m[1], m[0]))
 
-    def signature(self, text: str) -> bytes:
-        return self.near.signature(text)
+    def fingerprint(self, title: str, body: str) -> tuple[str, bytes]:
+        """(content hash, near-duplicate signature) of an article, in one pass."""
+        return fingerprint(title, body, self.near.num_perm, self.near.shingle)
 
     # ------------------------------------------------------------------ writes
     def add_pending(self, run_id: str, article_id: str, article: PendingArticle) -> None:

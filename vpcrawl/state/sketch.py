@@ -132,13 +132,20 @@ def _token_hash(word: str) -> int:
     return h
 
 
+def word_hashes(text: str) -> np.ndarray:
+    """Stable 64-bit hash of each normalised word of `text`, in order."""
+    get = _TOKEN_CACHE.get
+    return np.array([get(w) or _token_hash(w) for w in _words(text)], dtype=np.uint64)
+
+
 def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
     """64-bit hashes of the word k-grams (a text shorter than k words is one shingle)."""
-    words = _words(text)
-    if not words:
+    return _shingles(word_hashes(text), k)
+
+
+def _shingles(th: np.ndarray, k: int = SHINGLE) -> np.ndarray:
+    if th.size == 0:
         return np.empty(0, dtype=np.uint64)
-    get = _TOKEN_CACHE.get
-    th = np.array([get(w) or _token_hash(w) for w in words], dtype=np.uint64)
     k = min(k, len(th))
     n = len(th) - k + 1
     with np.errstate(over="ignore"):
@@ -157,8 +164,9 @@ def _minhash_array(hashes: np.ndarray, num_perm: int = NUM_PERM) -> np.ndarray:
         return out
     shift = np.uint64(32)
     with np.errstate(over="ignore"):
-        for start in range(0, hashes.size, 2048):  # bounded temporary (num_perm x 2048)
-            v = a * hashes[start : start + 2048]  # in place below: 4x faster than one expression
+        # chunks of 512: the num_perm x 512 temporary (512 KB) stays in cache; 2048 did not
+        for start in range(0, hashes.size, 512):
+            v = a * hashes[start : start + 512]  # in place below: 4x faster than one expression
             v += b
             v >>= shift
             np.minimum(out, v.min(axis=1).astype(np.uint32), out=out)
@@ -183,6 +191,22 @@ def similarity(sig_a: bytes, sig_b: bytes) -> float:
     if a.shape != b.shape:
         raise ValueError("signatures of different lengths")
     return float(np.count_nonzero(a == b)) / a.size
+
+
+def fingerprint(title: str, body: str, num_perm: int = NUM_PERM, k: int = SHINGLE) -> tuple[str, bytes]:
+    """(exact-duplicate key, MinHash signature of the body) from ONE normalisation pass.
+
+    The key is blake2b-128 of the title's and body's normalised word hashes (tone-placement,
+    case, punctuation and spacing do not count); the signature is `minhash(body)`. Per item
+    this replaces `content_hash` + `minhash`, which normalised the text twice.
+    """
+    title_words, body_words = word_hashes(title), word_hashes(body)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(title_words.astype("<u8").tobytes())
+    digest.update(b"\x00|body|\x00")
+    digest.update(body_words.astype("<u8").tobytes())
+    signature = _minhash_array(_shingles(body_words, k), num_perm).astype("<u4").tobytes()
+    return digest.hexdigest(), signature
 
 
 def content_hash(text: str) -> str:
