@@ -15,7 +15,7 @@ release syndicated by two portals crawled side by side is recognised within the 
 from __future__ import annotations
 
 import os
-import sqlite3
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from vpcrawl.state.sketch import NearDupIndex, fingerprint
-from vpcrawl.state.store import ArticleRecord, StateStore
+from vpcrawl.state.store import ArticleRecord, StateStore, connect
 
 _RUNS = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -88,8 +88,12 @@ class CrawlState:
         with self.store.atomic():
             self.store.conn.execute(_RUNS)
             self.store.conn.execute(_REMOVED)
-        self.pending_near = NearDupIndex(sqlite3.connect(":memory:", check_same_thread=False),
-                                         threshold=threshold)
+        # This run's sketches live in a scratch SQLite file, not in RAM: memory stays flat over
+        # a long crawl (the file is deleted on release; a killed run leaves only a temp file).
+        self._scratch = tempfile.TemporaryDirectory(prefix="vpcrawl-pending-")
+        scratch = connect(Path(self._scratch.name) / "pending.sqlite3", cache_mb=8, mmap_mb=0)
+        scratch.execute("PRAGMA synchronous=OFF")
+        self.pending_near = NearDupIndex(scratch, threshold=threshold)
         self.runs: dict[str, RunPending] = {}
         self.pending_hashes: dict[str, str] = {}  # content hash -> article id (this run, all crawlers)
         self.users = 0
@@ -198,5 +202,6 @@ class CrawlState:
         self.users -= 1
         if self.users <= 0 and not self.closed:
             self.store.close()
-            self.pending_near.close()
+            self.pending_near.conn.close()
+            self._scratch.cleanup()
             self.closed = True
