@@ -88,16 +88,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     known = portals()
     with MirrorServer(fixtures) as mirror, tempfile.TemporaryDirectory(prefix="vpcrawl-demo-") as tmp:
-        jobs = []
-        for portal_id, url in sorted(mirror.urls.items()):
-            spider_args = {"url": url}
-            if portal_id in known:
-                spider_args["site"] = portal_id  # a built-in profile at the mirror's address
-            else:
-                spider_args["site_id"] = portal_id  # zero-config: no profile, just its name
-            jobs.append((spider_args, Path(tmp) / f"{portal_id}.jsonl", {}))
-        print(f"vpcrawl {__version__}: crawling {len(jobs)} mirrored portals on 127.0.0.1 ...",
-              flush=True)
         overrides = {
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
@@ -105,7 +95,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "LOG_LEVEL": args.log_level,
             "VPCRAWL_STATE_DIR": str(Path(tmp) / "state"),
         }
-        crawl_many([(a, f, overrides) for a, f, _ in jobs], overrides)
+        jobs = []
+        for portal_id, url in sorted(mirror.urls.items()):
+            spider_args = {"url": url}
+            if portal_id in known:
+                spider_args["site"] = portal_id  # a built-in profile at the mirror's address
+            else:
+                spider_args["site_id"] = portal_id  # zero-config: no profile, just its name
+            jobs.append((spider_args, Path(tmp) / f"{portal_id}.jsonl", overrides))
+        print(f"vpcrawl {__version__}: crawling {len(jobs)} mirrored portals on 127.0.0.1 ...",
+              flush=True)
+        crawl_many(jobs, overrides)
         tmp_out = out.with_name(out.name + ".part")
         with tmp_out.open("w", encoding="utf-8") as sink:
             for _, feed, _ in jobs:

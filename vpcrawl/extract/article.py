@@ -155,9 +155,10 @@ def extract_generic(sel: Selector, url: str) -> RawArticle | None:
     content = generic.main_content(sel)
     if content is None or generic.link_density(content) > MAX_LINK_DENSITY or generic.looks_like_listing(content):
         return None  # no text block, or a listing of links to other pages
-    if generic.teaser_before_text(sel, content, url):
+    first_text = generic.first_text_block(content)
+    if generic.teaser_before_text(sel, first_text, url):
         return None  # the text under a headline linking elsewhere: a listing's teaser
-    raw.title, title_el = generic.find_title(sel, content, url)
+    raw.title, title_el = generic.find_title(sel, content, url, first_text)
     raw.date_candidates.extend(generic.metadata_dates(sel))
     near = generic.dates_after(sel, title_el)
     if near:

@@ -125,7 +125,7 @@ TITLE_CANDIDATES = ("h1, h2, h3, [class*=title], [class*=tieu-de], [class*=tieud
                     "[class*=headline], [itemprop=headline]")
 
 
-def _first_text_block(content: Selector) -> etree._Element | None:
+def first_text_block(content: Selector) -> etree._Element | None:
     """The first real paragraph of the main text (the title comes before it)."""
     for el in content.root.iter("p", "div", "td"):
         if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
@@ -135,7 +135,8 @@ def _first_text_block(content: Selector) -> etree._Element | None:
     return None
 
 
-def find_title(sel: Selector, content: Selector | None = None, url: str = "") -> tuple[str | None, Selector | None]:
+def find_title(sel: Selector, content: Selector | None = None, url: str = "",
+               first_text: etree._Element | None = None) -> tuple[str | None, Selector | None]:
     """The article title and its element (the anchor for the date search).
 
     The title is the heading that names the page in its metadata (og:title, JSON-LD, <title>),
@@ -147,7 +148,8 @@ def find_title(sel: Selector, content: Selector | None = None, url: str = "") ->
 
     meta_title = json_ld(sel).get("headline") or meta(sel, "og:title", "twitter:title")
     page_title = " ".join((sel.xpath("//title/text()").get() or "").split())
-    first_text = _first_text_block(content) if content is not None else None
+    if first_text is None and content is not None:
+        first_text = first_text_block(content)
     text_anchor = Selector(root=first_text, type="html") if first_text is not None else None
     before: tuple[str, Selector] | None = None
     first_h1: tuple[str, Selector] | None = None
@@ -178,10 +180,9 @@ def find_title(sel: Selector, content: Selector | None = None, url: str = "") ->
     return (_strip_site_name(page_title), None) if page_title else (None, None)
 
 
-def teaser_before_text(sel: Selector, content: Selector, url: str) -> bool:
-    """The heading right above the first paragraph links to another page: the "text" is a
-    teaser in a listing, not an article."""
-    first_text = _first_text_block(content)
+def teaser_before_text(sel: Selector, first_text: etree._Element | None, url: str) -> bool:
+    """The heading right above the first paragraph of the text links to another page: the
+    "text" is a teaser in a listing, not an article."""
     if first_text is None:
         return False
     anchor = Selector(root=first_text, type="html")

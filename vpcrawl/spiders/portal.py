@@ -292,6 +292,9 @@ class PortalSpider(scrapy.Spider):
         if self.is_known(url):
             self._count("incremental/skipped_known")
             return None
+        return self._candidate_request(url, listing_date)
+
+    def _candidate_request(self, url: str, listing_date: str | None) -> scrapy.Request | None:
         # articles first: the backlog of article requests stays small (memory stays flat)
         return self.page_request(url, priority=20, vp_candidate=True, vp_listing_date=listing_date)
 
@@ -392,7 +395,9 @@ class PortalSpider(scrapy.Spider):
             return
         key = listing_key(response.url)
         self.listing_pages[key].add(response.url)  # budgets count pages fetched or scheduled
-        if links.items and self.incremental and all(self.is_known(link.url) for link in links.items):
+        # which listed articles the state knows: canonicalized once per link, used twice below
+        known = {link.url for link in links.items if self.is_known(link.url)} if self.incremental else set()
+        if links.items and known and len(known) == len({link.url for link in links.items}):
             self.all_known_pages[key] += 1
         if links.items and self.since and self._all_older_than_since(links, response):
             self._count("skipped/listing_older_than_since")
@@ -403,18 +408,21 @@ class PortalSpider(scrapy.Spider):
                 if not self.is_own_host(url):
                     continue
                 pages = self.listing_pages[listing_key(url)]
-                if url not in pages and len(pages) >= self.max_listing_pages:
+                if url in pages:
+                    continue
+                if len(pages) >= self.max_listing_pages:
                     self._count("skipped/listing_budget")
                     continue
-                if url not in pages:
-                    pages.add(url)
-                    if (request := self.page_request(url, priority=1)) is not None:
-                        yield request
-        for link in links.items:
-            if self.is_own_host(link.url) and not NON_ARTICLE.search(url_path(link.url)):
-                request = self._article_request(link.url, link.date_raw)
-                if request is not None:
+                pages.add(url)
+                if (request := self.page_request(url, priority=1)) is not None:
                     yield request
+        for link in links.items:
+            if not self.is_own_host(link.url) or NON_ARTICLE.search(url_path(link.url)):
+                continue
+            if link.url in known:
+                self._count("incremental/skipped_known")
+            elif (request := self._candidate_request(link.url, link.date_raw)) is not None:
+                yield request
         for link in links.links:
             if not self.is_own_host(link.url):
                 continue

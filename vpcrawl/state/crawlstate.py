@@ -134,9 +134,6 @@ class CrawlState:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def is_pending(self, article_id: str) -> bool:
-        return any(article_id in r.articles for r in self.runs.values())
-
     def copy_of(self, content_hash: str) -> str | None:
         """Id of an article (committed or pending) with exactly this text."""
         return self.pending_hashes.get(content_hash) or self.store.find_by_hash(content_hash)
@@ -189,14 +186,6 @@ class CrawlState:
     def mark_done(self, run_id: str) -> None:
         with self.store.atomic():
             self.store.conn.execute("UPDATE runs SET status = 'done' WHERE run_id = ?", (run_id,))
-
-    def discard_run(self, run_id: str) -> None:
-        """Forget a run's pending articles (its data file was not written)."""
-        pending = self.runs.pop(run_id, RunPending())
-        for aid, art in pending.articles.items():
-            self.pending_near.remove(aid)
-            if self.pending_hashes.get(art.content_hash) == aid:
-                del self.pending_hashes[art.content_hash]
 
     def release(self) -> None:
         self.users -= 1
