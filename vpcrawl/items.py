@@ -49,6 +49,10 @@ class ArticleItem:
     listing_date_raw: str | None = field(default=None, repr=False)
     fetched_at: str | None = field(default=None, repr=False)
     legacy_font_hint: str | None = field(default=None, repr=False)
+    # Near-duplicate signature computed where the page was read (see vpcrawl.pagework).
+    signature: bytes | None = field(default=None, repr=False)
+    # Pipelines whose `prepare` already ran on this item in a page worker (by stage name).
+    prepared: list[str] = field(default_factory=list, repr=False)
 
 
 WORKING_FIELDS = (
@@ -58,5 +62,7 @@ WORKING_FIELDS = (
     "listing_date_raw",
     "fetched_at",
     "legacy_font_hint",
+    "signature",
+    "prepared",
 )
 EXPORT_FIELDS = tuple(f.name for f in fields(ArticleItem) if f.name not in WORKING_FIELDS)

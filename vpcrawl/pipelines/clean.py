@@ -8,6 +8,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from vpcrawl.pipelines import is_prepared
 from vpcrawl.text.boilerplate import clean_blocks
 from vpcrawl.text.byline import Byline, parse_byline, split_byline, split_dateline
 from vpcrawl.text.legacy import detect_and_convert
@@ -46,6 +47,10 @@ class CleanTextPipeline:
         return value or None
 
     def process_item(self, item: Any) -> Any:
+        return item if is_prepared(item, self) else self.prepare(item)
+
+    def prepare(self, item: Any) -> Any:
+        """All of the cleaning (pure: runs in a page worker when there is one)."""
         adapter = ItemAdapter(item)
         # Detect a legacy font encoding once per article, on all of its text together.
         blocks: list[str] = list(adapter.get("body_blocks") or [])
@@ -81,6 +86,9 @@ class CleanTextPipeline:
         if tail is not None:
             byline = _merge(byline, tail)
         adapter["body"] = "\n\n".join(cleaned) if cleaned else None
+        # the blocks are consumed: `body` is the cleaned text (keeping both doubles every
+        # article in memory and in transit from a page worker)
+        adapter["body_blocks"] = []
         adapter["author"] = byline.author if byline else None
         adapter["source"] = (byline.source if byline else None) or dateline_source
         adapter["tags"] = [t for t in (self._text(t, encoding) for t in adapter.get("tags") or []) if t]

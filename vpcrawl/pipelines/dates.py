@@ -15,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from vpcrawl.dates import ParsedDate, date_from_url, resolve_date
+from vpcrawl.pipelines import is_prepared
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ class DatePipeline:
         if getattr(spider, "since", None):
             self.since = spider.since
 
-    def process_item(self, item: Any) -> Any:
+    def prepare(self, item: Any) -> Any:
+        """Resolve the publication date (pure: runs in a page worker when there is one)."""
         adapter = ItemAdapter(item)
         fetched = adapter.get("fetched_at")
         now = datetime.fromisoformat(fetched) if fetched else datetime.now(timezone.utc)
@@ -67,7 +69,14 @@ class DatePipeline:
         adapter["date_source"] = source
         adapter["date_precision"] = parsed.precision
         self.stats.inc_value(f"vpcrawl/dates/{source}")
-        if self.since and parsed.value.date() < self.since:
+        return item
+
+    def process_item(self, item: Any) -> Any:
+        if not is_prepared(item, self):
+            self.prepare(item)
+        published = ItemAdapter(item).get("published_at")
+        day = datetime.fromisoformat(published).date() if published else None
+        if self.since and day is not None and day < self.since:
             self.stats.inc_value("vpcrawl/dates/before_since")
-            raise DropItem(f"published {parsed.value.date()} before since={self.since}", log_level="INFO")
+            raise DropItem(f"published {day} before since={self.since}", log_level="INFO")
         return item

@@ -22,7 +22,9 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from vpcrawl.pipelines import is_prepared
 from vpcrawl.state.crawlstate import PendingArticle
+from vpcrawl.state.sketch import fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,14 @@ class DedupPipeline:
     def _count(self, key: str) -> None:
         self.stats.inc_value(f"vpcrawl/dedup/{key}")
 
+    def prepare(self, item: Any) -> Any:
+        """Content hash and near-duplicate signature (pure: runs in a page worker when there
+        is one; the state lookups stay in `process_item`)."""
+        adapter = ItemAdapter(item)
+        adapter["content_hash"], adapter["signature"] = fingerprint(adapter.get("title") or "",
+                                                                   adapter.get("body") or "")
+        return item
+
     def process_item(self, item: Any) -> Any:
         ext = self.crawler.vpcrawl_state
         state, run_id = ext.state, ext.run_id
@@ -48,8 +58,10 @@ class DedupPipeline:
         if item_id in state.run(run_id).articles or (shared is not None and not shared.claim_id(item_id)):
             self._count("same_url")
             raise DropItem(f"already emitted: {adapter['url']}", log_level="INFO")
-        digest, signature = state.fingerprint(adapter.get("title") or "", adapter.get("body") or "")
-        adapter["content_hash"] = digest
+        if not is_prepared(item, self):
+            self.prepare(item)
+        digest = adapter["content_hash"]
+        signature = adapter["signature"]
         known = state.known(adapter["url"])
         if known is not None:
             if known.content_hash == digest:

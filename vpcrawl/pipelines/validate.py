@@ -16,6 +16,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from vpcrawl.documents import classify, documents_of
+from vpcrawl.pipelines import is_prepared
 from vpcrawl.schema import reject_record, validate
 
 logger = logging.getLogger(__name__)
@@ -49,10 +50,18 @@ class ValidatePipeline:
         self._rejects.write(json.dumps(reject_record(item, found), ensure_ascii=False, default=str) + "\n")
         self._rejects.flush()
 
-    def process_item(self, item: Any) -> Any:
+    def prepare(self, item: Any) -> Any:
+        """Party documents cited, and the kind of page (pure: runs in a page worker when
+        there is one; the schema check stays in `process_item`, after dedup's fields)."""
         adapter = ItemAdapter(item)
         adapter["documents"] = documents_of(adapter)
         adapter["kind"] = classify(adapter)
+        return item
+
+    def process_item(self, item: Any) -> Any:
+        if not is_prepared(item, self):
+            self.prepare(item)
+        adapter = ItemAdapter(item)
         found = validate(item)
         if found:
             self.stats.inc_value("vpcrawl/validate/invalid")

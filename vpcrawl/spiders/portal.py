@@ -21,21 +21,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from parsel import Selector
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 
 from vpcrawl import distributed
-from vpcrawl.extract.article import RawArticle
-from vpcrawl.extract.fingerprint import detect_family
-from vpcrawl.extract.listing import PageLinks, extract_links, listing_key
-from vpcrawl.extract.page import NON_ARTICLE, legacy_font_hint, looks_truncated, read_page, url_path
-from vpcrawl.items import ArticleItem
-from vpcrawl.process import canonical_url, item_from_raw
+from vpcrawl.extract.listing import PageLinks, listing_key
+from vpcrawl.extract.page import NON_ARTICLE, url_path
+from vpcrawl.pagework import PageJob, PageOutcome, PageReader
 from vpcrawl.sites import FAMILIES, Family, UnknownSite, get_portal, portals
 from vpcrawl.state.canonical import CanonicalRules, article_id, canonicalize, strip_session
-from vpcrawl.text.legacy import decode_html_bytes
 
 _DIGITS = re.compile(r"\d+")
 
@@ -177,6 +173,11 @@ class PortalSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        try:
+            spider.page_reader = PageReader.from_settings(settings, crawler)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        crawler.signals.connect(spider.page_reader.close, signal=signals.spider_closed)
         spider.max_listing_pages = spider.max_pages_arg or settings.getint("VPCRAWL_MAX_LISTING_PAGES", 50)
         spider.max_site_pages = settings.getint("VPCRAWL_MAX_SITE_PAGES", 20000)
         spider.max_pattern_pages = settings.getint("VPCRAWL_MAX_PATTERN_PAGES", 50)
@@ -213,6 +214,7 @@ class PortalSpider(scrapy.Spider):
         return self.incremental and canonicalize(url, self.canonical_rules) in self.known
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.crawler.stats.set_value("vpcrawl/pagework/workers", self.page_reader.workers)
         if self.incremental:
             # Under JOBDIR, a resumed job keeps the set of articles known BEFORE the job began:
             # articles the job itself emitted before its pause must not stop its listings.
@@ -308,7 +310,9 @@ class PortalSpider(scrapy.Spider):
         self.logger.warning("%s: %s (%s)", kind, request.url, reason)
 
     # --- pages ---------------------------------------------------------------------------
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        """Every fetched page: read it (in a page worker, see vpcrawl.pagework), then count,
+        emit the article, or follow the links."""
         if response.meta.get("vp_recheck") and response.status in (404, 410):
             self.record_removal(response)
             return
@@ -317,78 +321,76 @@ class PortalSpider(scrapy.Spider):
             return
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if "xml" in ctype or "rss" in ctype:
-            yield from self.parse_feed(response)
+            for request in self.parse_feed(response):
+                yield request
             return
         if ctype and "html" not in ctype:
             self._count("pages/not_html")
             return
-        # Decode once, ourselves: a wrong declared charset (UTF-8 bytes sent as latin-1,
-        # windows-1258) is detected here instead of turning into mojibake downstream.
-        html, encoding = decode_html_bytes(response.body, response.encoding)
-        if encoding != response.encoding:
-            self._count(f"decode/{encoding}")
-        sel = Selector(text=html, base_url=response.url)
-        if self.family is None and response.meta.get("vp_home") and not self.family_fixed \
-                and self.settings.getbool("VPCRAWL_FINGERPRINT", True):
-            self.family = detect_family(html)
-            if self.family:
-                self.logger.info("%s looks like %s; using its profile", response.url, self.family.label)
-                self.crawler.stats.set_value("vpcrawl/family", self.family.name)
-            yield from self._advertised_feeds(sel, response)
-        elif response.meta.get("vp_home"):
-            yield from self._advertised_feeds(sel, response)
-        truncated = looks_truncated(html)
-        if truncated:
+        outcome = await self.page_reader.read(self.page_job(response))
+        for entry in self.handle_page(outcome, response):
+            yield entry
+
+    def page_job(self, response: TextResponse) -> PageJob:
+        """What reading this page needs. The reader decodes the bytes itself: a wrong declared
+        charset (UTF-8 sent as latin-1, windows-1258) is caught there, not left as mojibake."""
+        home = bool(response.meta.get("vp_home"))
+        return PageJob(
+            body=response.body, declared_encoding=response.encoding, url=response.url,
+            site_id=self.site_id, fetched_at=fetch_time(response),
+            own_hosts=frozenset(self.allowed_hosts), family=self.family.name if self.family else None,
+            family_fixed=self.family_fixed, candidate=bool(response.meta.get("vp_candidate")),
+            listing_date=response.meta.get("vp_listing_date"), home=home,
+            detect_family=home and self.family is None and not self.family_fixed
+            and self.settings.getbool("VPCRAWL_FINGERPRINT", True),
+        )
+
+    def handle_page(self, outcome: PageOutcome, response: Response) -> Iterator[Any]:
+        """Count what the page was, then emit its article or follow its links."""
+        if outcome.encoding and outcome.encoding != response.encoding:
+            self._count(f"decode/{outcome.encoding}")
+        if outcome.detected_family and self.family is None:
+            self.family = FAMILIES[outcome.detected_family]
+            self.logger.info("%s looks like %s; using its profile", response.url, self.family.label)
+            self.crawler.stats.set_value("vpcrawl/family", self.family.name)
+        for url in outcome.feeds:
+            if self.is_own_host(url):
+                yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
+        if outcome.truncated:
             # a cut or empty 200 answer is usually transient: ask again before giving up
             retry = get_retry_request(response.request, spider=self,
-                                      reason="empty_page" if not html.strip() else "truncated_page")
+                                      reason="empty_page" if outcome.empty else "truncated_page")
             if retry is not None:
                 yield retry
                 return
-        try:
-            raw = self.try_article(sel, response, truncated)
-        except Exception as exc:  # a page that breaks extraction is logged and counted, never fatal
-            self._count(f"errors/{type(exc).__name__}")
-            self.logger.exception("extraction failed on %s", response.url)
+        for key, n in outcome.stats.items():
+            self.crawler.stats.inc_value(key, n)
+        if outcome.outcome == "error":
+            # a page that breaks extraction is logged and counted, never fatal
+            kind = (outcome.error or "Exception").split(":", 1)[0]
+            self._count(f"errors/{kind}")
+            self.logger.error("extraction failed on %s: %s", response.url, outcome.error)
             return
-        if raw is not None:
-            if self._budget_left():
-                self.articles_emitted += 1
-                self._count("pages/article")
-                yield self.build_item(raw, response, sel, html)
-            return
-        self._count("pages/navigation")
-        yield from self.follow(extract_links(sel, response.url, self.family), response)
-
-    def _advertised_feeds(self, sel: Selector, response: Response) -> Iterator[scrapy.Request]:
-        for href in sel.css("link[type='application/rss+xml']::attr(href), "
-                            "link[type='application/atom+xml']::attr(href)").getall():
-            url = response.urljoin(href)
-            if self.is_own_host(url):
-                yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
-
-    def try_article(self, sel: Selector, response: Response, truncated: bool = False) -> RawArticle | None:
-        """The article on this page, or None for navigation pages and unreadable articles."""
-        result = read_page(sel, response.url, self.family, self.family_fixed,
-                           candidate=bool(response.meta.get("vp_candidate")), truncated=truncated)
-        if result.outcome == "truncated":
+        if outcome.outcome == "truncated":
             self._count("extract/truncated")
             what = "empty page" if not response.body.strip() else "page truncated (no closing </html>)"
             self.logger.warning("%s, not emitted: %s", what, response.url)
-        elif result.outcome == "failed":
+        elif outcome.outcome == "failed":
             self._count("extract/failed")
             self.logger.warning("article page unreadable (no title or body): %s", response.url)
-        elif result.outcome == "generic_fallback":
+        elif outcome.outcome == "generic_fallback":
             self._count("extract/generic_fallback")
-        elif result.outcome == "not_article":
+        elif outcome.outcome == "not_article":
             self._count("pages/not_article")
-        return result.raw
-
-    def build_item(self, raw: RawArticle, response: Response, sel: Selector, html: str) -> ArticleItem:
-        url = canonical_url(sel, response.url, self.canonical_rules, self.is_own_host)
-        return item_from_raw(raw, url, self.site_id, fetch_time(response),
-                             listing_date=response.meta.get("vp_listing_date"),
-                             font_hint=legacy_font_hint(html))
+        if outcome.item is not None:
+            if self._budget_left():
+                self.articles_emitted += 1
+                self._count("pages/article")
+                yield outcome.item
+            return
+        self._count("pages/navigation")
+        if outcome.links is not None:
+            yield from self.follow(outcome.links, response)
 
     def follow(self, links: PageLinks, response: Response) -> Iterator[scrapy.Request]:
         if not self._budget_left():

@@ -1,0 +1,185 @@
+"""Reading pages in worker processes gives exactly what reading them in the crawler gives.
+
+The contract of vpcrawl.pagework: workers run the `prepare` step of the leading pipelines,
+`process_item` skips what was prepared, and the item that leaves the pipelines is the same
+either way; a page that breaks reading is reported, never fatal; a pool that breaks is
+replaced by inline reading without losing the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from tests.conftest import MirrorPortal, mirror_portals
+from vpcrawl.mirror import content_type_for, path_for
+from vpcrawl.pagework import (
+    PageJob,
+    PageReader,
+    build_stages,
+    prepare_stages,
+    read_fetched_page,
+    run_prepare,
+    worker_count,
+)
+from vpcrawl.pipelines.clean import CleanTextPipeline
+from vpcrawl.pipelines.dates import DatePipeline
+from vpcrawl.pipelines.validate import ValidatePipeline
+from vpcrawl.process import CounterStats
+from vpcrawl.state.sketch import fingerprint
+
+VN = timezone(timedelta(hours=7))
+FETCHED = datetime(2026, 1, 5, 10, 0, tzinfo=VN)
+PURE = [CleanTextPipeline, DatePipeline, ValidatePipeline]  # dedup's process_item needs a crawl state
+
+
+def _job(portal: MirrorPortal, path: str, **kw: Any) -> PageJob:
+    page = path_for(portal.www, path)
+    ctype = content_type_for(path, page)
+    declared = ctype.split("charset=", 1)[1].strip() if "charset=" in ctype else "utf-8"
+    url = f"http://{portal.meta['host']}{path}"
+    return PageJob(body=page.read_bytes(), declared_encoding=declared, url=url, site_id=portal.id,
+                   fetched_at=FETCHED, own_hosts=frozenset({urlsplit(url).hostname or ""}),
+                   family=portal.family, family_fixed=portal.family is not None, candidate=True, **kw)
+
+
+def _cases() -> list[tuple[MirrorPortal, str]]:
+    return [(p, path) for p in mirror_portals() for path in p.meta["articles"]]
+
+
+def _pipelines(stats: CounterStats) -> list[Any]:
+    return [CleanTextPipeline(stats), DatePipeline(stats), ValidatePipeline(stats)]
+
+
+def _through(item: Any, pipelines: list[Any]) -> dict[str, Any] | None:
+    try:
+        for p in pipelines:
+            item = p.process_item(item)
+    except DropItem:
+        return None
+    data = asdict(item)
+    for k in ("crawled_at", "prepared", "signature"):
+        data.pop(k)
+    return data
+
+
+def _settings() -> dict[str, Any]:
+    return {"VPCRAWL_TONE_STYLE": "keep"}
+
+
+@pytest.mark.parametrize(("portal", "path"), _cases(), ids=lambda v: v.id if isinstance(v, MirrorPortal) else v)
+def test_prepared_in_a_worker_equals_processed_inline(portal: MirrorPortal, path: str) -> None:
+    paths = [f"{c.__module__}.{c.__qualname__}" for c in PURE]
+    stages = build_stages(_settings(), paths)
+    worker = read_fetched_page(_job(portal, path), stages)
+    inline = read_fetched_page(_job(portal, path))
+    assert worker.outcome == inline.outcome and worker.error is None
+    assert worker.item is not None and inline.item is not None, f"{portal.id}{path}: no article"
+    assert worker.item.prepared == paths, "every pure stage prepared in the worker"
+    # the worker did the work: its item already has the cleaned body and the date
+    assert worker.item.body and worker.item.published_at
+    stats_w, stats_i = CounterStats(), CounterStats()
+    assert _through(worker.item, _pipelines(stats_w)) == _through(inline.item, _pipelines(stats_i))
+    # counts made in the worker come back with the outcome; together they equal inline counts
+    merged = stats_w.values.copy()
+    merged.update(worker.stats)
+    assert merged == stats_i.values
+
+
+def test_dedup_prepare_is_the_fingerprint_of_the_cleaned_text() -> None:
+    portal, path = _cases()[0]
+    outcome = read_fetched_page(_job(portal, path), build_stages(_settings(), [
+        "vpcrawl.pipelines.clean.CleanTextPipeline", "vpcrawl.pipelines.dates.DatePipeline",
+        "vpcrawl.pipelines.dedup.DedupPipeline"]))
+    item = outcome.item
+    assert item is not None and item.prepared[-1] == "vpcrawl.pipelines.dedup.DedupPipeline"
+    assert (item.content_hash, item.signature) == fingerprint(item.title or "", item.body or "")
+
+
+def test_prepare_stages_are_the_leading_pipelines_that_have_prepare() -> None:
+    assert prepare_stages(get_project_settings()) == [
+        "vpcrawl.pipelines.clean.CleanTextPipeline", "vpcrawl.pipelines.dates.DatePipeline",
+        "vpcrawl.pipelines.dedup.DedupPipeline", "vpcrawl.pipelines.validate.ValidatePipeline"]
+    # a pipeline without `prepare` in between: nothing after it may be prepared early
+    custom = Settings({"ITEM_PIPELINES": {
+        "vpcrawl.pipelines.clean.CleanTextPipeline": 100,
+        "tests.test_pagework.RewritesBody": 150,
+        "vpcrawl.pipelines.dates.DatePipeline": 200,
+    }})
+    assert prepare_stages(custom) == ["vpcrawl.pipelines.clean.CleanTextPipeline"]
+    assert prepare_stages(Settings({"ITEM_PIPELINES": {}})) == []
+
+
+class RewritesBody:
+    """A user's pipeline with no `prepare`: it changes the item in `process_item`."""
+
+    def process_item(self, item: Any) -> Any:
+        return item
+
+
+def test_a_stage_that_drops_stops_preparation_and_the_pipeline_drops_in_the_crawler() -> None:
+    portal, path = _cases()[0]
+    stages = build_stages(_settings(), ["vpcrawl.pipelines.clean.CleanTextPipeline",
+                                        "vpcrawl.pipelines.dates.DatePipeline"])
+    item = read_fetched_page(_job(portal, path)).item
+    assert item is not None
+    item.body_blocks = []  # nothing left after cleaning: clean drops it
+    counts: Counter[str] = Counter()
+    run_prepare(item, stages, counts)
+    assert item.prepared == [], "a dropping stage is not marked prepared; nothing after it runs"
+    with pytest.raises(DropItem):
+        CleanTextPipeline(CounterStats()).process_item(item)
+
+
+def test_a_page_that_breaks_reading_is_reported_not_raised() -> None:
+    portal, path = _cases()[0]
+    # undecodable bytes are a page like any other (decoded with replacement), not an error
+    garbage = PageJob(**{**_job(portal, path).__dict__,
+                         "body": b"<html><body><h1>x</h1>" + b"\xff" * 10 + b"</body></html>"})
+    assert read_fetched_page(garbage).outcome in ("navigation", "failed")
+    # a job that makes reading raise comes back as an error with its traceback, not an exception
+    broken = PageJob(**{**_job(portal, path).__dict__, "url": None})  # type: ignore[arg-type]
+    out = read_fetched_page(broken)
+    assert out.outcome == "error" and out.error and "Traceback" in out.error
+    assert out.item is None and out.links is None
+
+
+def test_worker_count_setting() -> None:
+    assert worker_count(0) == 0 and worker_count("3") == 3
+    assert 0 <= worker_count("auto") <= 4
+    for bad in ("-1", "many", 1.5j):
+        with pytest.raises(ValueError, match="VPCRAWL_PAGE_WORKERS"):
+            worker_count(bad)
+
+
+def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
+    portal, path = _cases()[0]
+    stats = CounterStats()
+    crawler = SimpleNamespace(stats=stats)
+    settings = get_project_settings()
+    reader = PageReader(1, settings, crawler)
+    try:
+        first = asyncio.run(reader.read(_job(portal, path)))
+        assert first.item is not None and first.item.prepared, "read and prepared in the worker"
+        assert reader.pool is not None
+        for pid in list(reader.pool.executor._processes):  # kill the worker, as the OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        second = asyncio.run(reader.read(_job(portal, path)))
+        assert second.item is not None and second.item.title == first.item.title
+        assert reader.pool is None and stats.values["vpcrawl/pagework/pool_broken"] == 1
+        third = asyncio.run(reader.read(_job(portal, path)))  # the rest of the crawl: inline
+        assert third.item is not None and third.item.prepared == []
+    finally:
+        reader.close()

@@ -1,0 +1,306 @@
+"""Reading a fetched page, as one pure job that can run in a worker process.
+
+Why: Scrapy runs every callback and pipeline on one thread. On a page of 30-60 KB with a
+20k-character article, parsing the tree, extracting, cleaning, dating and fingerprinting it
+costs several times what Scrapy spends fetching it, so one core would cap the crawl at the
+pace of our own CPU, not at the pace politeness allows. `read_fetched_page` does all the
+per-page work that needs no crawl state (decode, the one tree build, extraction or the
+page's links, and the `prepare` step of each item pipeline); the spider sends it to a pool
+of worker processes (`VPCRAWL_PAGE_WORKERS`) and keeps for itself only what needs the crawl:
+budgets, requests, stats and the pipelines' state lookups.
+
+The contract for pipelines (`prepare_stages`): a pipeline may define `prepare(item)`, the part
+of its work that is a pure function of the item and the settings. Workers run the `prepare`
+of the leading pipelines of `ITEM_PIPELINES` that have one, in order, and record each in
+`item.prepared`; `process_item` then skips that part. A `prepare` reads only what extraction
+and earlier `prepare` steps set, never what a `process_item` adds from the crawl state.
+
+With `VPCRAWL_PAGE_WORKERS=0` (one core, or tests) the same function runs in the crawler
+process and the pipelines do all their work in `process_item`, as in any Scrapy project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import threading
+import traceback
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings, Settings
+from scrapy.utils.misc import load_object
+
+from vpcrawl.extract.fingerprint import detect_family
+from vpcrawl.extract.listing import PageLinks, extract_links
+from vpcrawl.extract.page import legacy_font_hint, looks_truncated, read_page
+from vpcrawl.items import ArticleItem
+from vpcrawl.pipelines import stage_name
+from vpcrawl.process import CounterStats, canonical_url, item_from_raw
+from vpcrawl.sites import FAMILIES
+from vpcrawl.text.legacy import decode_html_bytes
+
+logger = logging.getLogger(__name__)
+MAX_AUTO_WORKERS = 4
+
+
+@dataclass
+class PageJob:
+    """What reading one fetched page needs; small and picklable."""
+
+    body: bytes
+    declared_encoding: str
+    url: str
+    site_id: str
+    fetched_at: datetime
+    own_hosts: frozenset[str]
+    family: str | None = None  # name in vpcrawl.sites.FAMILIES
+    family_fixed: bool = False
+    candidate: bool = False  # reached as an article candidate (listing entry, sitemap)
+    listing_date: str | None = None
+    home: bool = False  # a start page: also advertised feeds, and the CMS fingerprint if asked
+    detect_family: bool = False
+
+
+@dataclass
+class PageOutcome:
+    """What the page is, with its item or its links; `error` when reading it raised."""
+
+    encoding: str = ""
+    truncated: bool = False
+    empty: bool = False
+    outcome: str = ""  # see vpcrawl.extract.page.PageResult, plus "error"
+    item: ArticleItem | None = None
+    links: PageLinks | None = None
+    feeds: list[str] = field(default_factory=list)
+    detected_family: str | None = None
+    stats: dict[str, int] = field(default_factory=dict)  # counted by the prepare steps
+    error: str | None = None  # "ExceptionType: message" and the traceback, one string
+
+
+class PreparedStage:
+    """A pipeline instance whose `prepare` a worker runs, with the stats it counts into."""
+
+    def __init__(self, name: str, pipeline: Any, stats: CounterStats) -> None:
+        self.name, self.pipeline, self.stats = name, pipeline, stats
+
+
+def prepare_stages(settings: BaseSettings) -> list[str]:
+    """Dotted paths of the leading `ITEM_PIPELINES` that define `prepare`, in order."""
+    pipelines = settings.getwithbase("ITEM_PIPELINES")
+    ordered = sorted(((prio, path) for path, prio in pipelines.items() if prio is not None),
+                     key=lambda x: x[0])
+    out = []
+    for _, path in ordered:
+        cls = load_object(path) if isinstance(path, str) else path
+        if not callable(getattr(cls, "prepare", None)):
+            break
+        out.append(stage_name(cls))
+    return out
+
+
+class _WorkerCrawler:
+    """What a pipeline's `from_crawler` may touch in a worker: settings and stats."""
+
+    def __init__(self, settings: Settings, stats: CounterStats) -> None:
+        self.settings, self.stats, self.spider = settings, stats, None
+
+
+def build_stages(settings: dict[str, Any], paths: list[str]) -> list[PreparedStage]:
+    stages = []
+    for path in paths:
+        stats = CounterStats()
+        cls = load_object(path)
+        crawler = _WorkerCrawler(Settings(settings), stats)
+        pipeline = cls.from_crawler(crawler) if hasattr(cls, "from_crawler") else cls()
+        stages.append(PreparedStage(path, pipeline, stats))
+    return stages
+
+
+def run_prepare(item: ArticleItem, stages: list[PreparedStage], counts: Counter[str]) -> None:
+    """Run each stage's `prepare` in order; stop at the first that drops or fails (the
+    pipeline itself then runs in the crawler and drops or fails there, the Scrapy way)."""
+    for stage in stages:
+        stage.stats.values.clear()
+        try:
+            stage.pipeline.prepare(item)
+        except (DropItem, Exception):
+            return
+        counts.update(stage.stats.values)
+        item.prepared.append(stage.name)
+
+
+def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -> PageOutcome:
+    """Decode, parse once, and read the page: its article item, or its links. Never raises."""
+    out = PageOutcome()
+    try:
+        html, out.encoding = decode_html_bytes(job.body, job.declared_encoding)
+        out.empty = not html.strip()
+        out.truncated = looks_truncated(html)
+        sel = Selector(text=html, base_url=job.url)
+        family = FAMILIES.get(job.family) if job.family else None
+        if job.detect_family:
+            detected = detect_family(html)
+            if detected is not None:
+                family = detected
+                out.detected_family = detected.name
+        if job.home:
+            out.feeds = [urljoin(job.url, href) for href in sel.css(
+                "link[type='application/rss+xml']::attr(href), "
+                "link[type='application/atom+xml']::attr(href)").getall()]
+        result = read_page(sel, job.url, family, job.family_fixed, candidate=job.candidate,
+                           truncated=out.truncated)
+        out.outcome = result.outcome
+        if result.raw is not None:
+            url = canonical_url(sel, job.url, family.canonical if family else None,
+                                lambda u: (urlsplit(u).hostname or "").lower() in job.own_hosts)
+            out.item = item_from_raw(result.raw, url, job.site_id, job.fetched_at,
+                                     listing_date=job.listing_date, font_hint=legacy_font_hint(html))
+            if stages:
+                counts: Counter[str] = Counter()
+                run_prepare(out.item, stages, counts)
+                out.stats = dict(counts)
+        else:
+            out.links = extract_links(sel, job.url, family)
+    except Exception as exc:  # a page that breaks reading is reported, never fatal
+        out.outcome = "error"
+        out.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        out.item, out.links = None, None
+    return out
+
+
+# ---------------------------------------------------------------- in the worker process
+_STAGES: list[PreparedStage] = []
+
+
+def _init_worker(settings: dict[str, Any], paths: list[str]) -> None:
+    """Build the prepare stages once per worker. Workers do not log: a stage that would log
+    (a drop, an error) stops there and its pipeline redoes it, and logs, in the crawler."""
+    global _STAGES
+    logging.disable(logging.CRITICAL)
+    _STAGES = build_stages(settings, paths)
+
+
+def _work(job: PageJob) -> PageOutcome:
+    return read_fetched_page(job, _STAGES)
+
+
+# ---------------------------------------------------------------- in the crawler process
+def worker_count(value: Any) -> int:
+    """`VPCRAWL_PAGE_WORKERS`: a number, or "auto" = the cores left after the crawler's own."""
+    if value in (None, "", "auto"):
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not Linux
+            cores = os.cpu_count() or 1
+        return max(0, min(MAX_AUTO_WORKERS, cores - 1))
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"VPCRAWL_PAGE_WORKERS={value!r}: expected a whole number >= 0 or 'auto'") from None
+    if number < 0:
+        raise ValueError(f"VPCRAWL_PAGE_WORKERS={value!r}: expected a whole number >= 0 or 'auto'")
+    return number
+
+
+def _picklable_settings(settings: BaseSettings) -> dict[str, Any]:
+    """The settings a worker's pipelines are built from (values that survive pickling)."""
+    out = {}
+    for key, value in settings.copy_to_dict().items():
+        try:
+            pickle.dumps(value)
+        except Exception:
+            continue
+        out[key] = value
+    return out
+
+
+class _SharedPool:
+    """One worker pool per process and configuration, shared by the crawls of a process
+    (`vpcrawl run`/`demo` crawl many portals side by side); shut down with its last user."""
+
+    _pools: ClassVar[dict[tuple[int, tuple[str, ...], bytes], _SharedPool]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, workers: int, settings: dict[str, Any], paths: list[str]) -> None:
+        import multiprocessing
+
+        # spawn, not fork: the crawler has threads (DNS, the feed writer) whose locks a
+        # forked child could inherit held
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(settings, paths),
+        )
+        self.users = 0
+        self.key: tuple[int, tuple[str, ...], bytes] = (workers, tuple(paths), b"")
+
+    @classmethod
+    def acquire(cls, workers: int, settings: dict[str, Any], paths: list[str]) -> _SharedPool:
+        key = (workers, tuple(paths), pickle.dumps(sorted(settings.items(), key=lambda kv: kv[0])))
+        with cls._lock:
+            pool = cls._pools.get(key)
+            if pool is None:
+                pool = cls(workers, settings, paths)
+                pool.key = key
+                cls._pools[key] = pool
+            pool.users += 1
+            return pool
+
+    def release(self) -> None:
+        with self._lock:
+            self.users -= 1
+            if self.users > 0:
+                return
+            self._pools.pop(self.key, None)
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class PageReader:
+    """Where the spider's pages are read: a shared worker pool, or inline.
+
+    A pool that breaks (a worker killed, out of memory) is replaced by inline reading for
+    the rest of the crawl, logged once and counted (`vpcrawl/pagework/pool_broken`): the
+    page that was in flight is read again inline, so nothing is lost.
+    """
+
+    def __init__(self, workers: int, settings: BaseSettings, crawler: Any = None) -> None:
+        self.workers = workers
+        self.crawler = crawler
+        self.paths = prepare_stages(settings) if workers else []
+        self.pool = _SharedPool.acquire(workers, _picklable_settings(settings), self.paths) if workers else None
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings, crawler: Any = None) -> PageReader:
+        workers = worker_count(settings.get("VPCRAWL_PAGE_WORKERS", "auto"))
+        if workers and "asyncio" not in str(settings.get("TWISTED_REACTOR") or "").lower():
+            logger.info("page workers need the asyncio reactor (TWISTED_REACTOR); reading pages inline")
+            workers = 0
+        return cls(workers, settings, crawler)
+
+    async def read(self, job: PageJob) -> PageOutcome:
+        if self.pool is None:
+            return read_fetched_page(job)
+        try:
+            future = self.pool.executor.submit(_work, job)
+            return await asyncio.wrap_future(future)
+        except (BrokenProcessPool, RuntimeError) as exc:
+            if self.pool is not None:
+                logger.error("page worker pool failed (%s); reading pages in the crawler process", exc)
+                if self.crawler is not None:
+                    self.crawler.stats.inc_value("vpcrawl/pagework/pool_broken")
+                self.close()
+            return read_fetched_page(job)
+
+    def close(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.release()
