@@ -11,8 +11,9 @@ usual local-mirror overrides, so the two runs differ only by vpcrawl's own work.
 
 `CrawlMeter` (added to the project's extensions by `-s ADDONS={"bare_spider.MeterAddon": 0}`,
 writing to `-s BENCH_METER_FILE=<path>`) records, inside the crawler process, the wall time and
-CPU time (`resource.getrusage`) from `engine_started` to `engine_stopped` (after the spider and
-the feed are closed and the state committed), responses and items, RSS and
+CPU time (`resource.getrusage`, of the crawler and of its page-worker processes, which exit when
+the spider closes) from `engine_started` to `engine_stopped` (after the spider and
+the feed are closed and the state committed), responses and items, RSS (and the workers' RSS) and
 peak RSS when the response count passes each of `BENCH_RSS_AT` (comma-separated), how many
 HTML documents were parsed into a tree (`parsel.selector.create_root_node` and
 `lxml.html.document_fromstring` calls), and whether `dateparser` was ever imported.
@@ -51,10 +52,28 @@ def _hwm_kb() -> int:
     return 0
 
 
+def _children_rss_kb() -> int:
+    """RSS of the live child processes (vpcrawl's page workers), summed."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil is a benchmark extra
+        return 0
+    total = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            total += child.memory_info().rss // 1024
+        except psutil.Error:
+            pass
+    return total
+
+
 def _sample() -> dict[str, float]:
     ru = resource.getrusage(resource.RUSAGE_SELF)
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)  # children that have exited (workers, at the end)
     return {"wall": time.time(), "perf": time.perf_counter(), "cpu": ru.ru_utime + ru.ru_stime,
-            "user": ru.ru_utime, "sys": ru.ru_stime, "maxrss_kb": _hwm_kb(), "rss_kb": _rss_kb()}
+            "user": ru.ru_utime, "sys": ru.ru_stime, "maxrss_kb": _hwm_kb(), "rss_kb": _rss_kb(),
+            "children_cpu": ch.ru_utime + ch.ru_stime, "children_maxrss_kb": ch.ru_maxrss,
+            "children_rss_kb": _children_rss_kb()}
 
 
 class _ParseCounter:
@@ -124,6 +143,8 @@ class CrawlMeter:
             "end": end,
             "wall_s": end["perf"] - self.start.get("perf", end["perf"]),
             "cpu_s": end["cpu"] - self.start.get("cpu", end["cpu"]),
+            # page workers are started after engine_started and joined when the spider closes
+            "children_cpu_s": end["children_cpu"] - self.start.get("children_cpu", end["children_cpu"]),
             "responses": self.responses,
             "items": self.items,
             "tree_parses": self.parses.calls,
@@ -149,6 +170,7 @@ class BareSpider(scrapy.Spider):
     custom_settings: ClassVar[dict[str, Any]] = {
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "CONCURRENT_ITEMS": 4,
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "ROBOTSTXT_OBEY": False,

@@ -45,6 +45,9 @@ BIN = Path(sys.executable).parent
 SCRAPY = str(BIN / "scrapy")
 METER = '{"bare_spider.MeterAddon": 0}'
 TARGET_RATIO = 0.7
+# A bare Scrapy; B `scrapy crawl portal` as shipped (page workers: VPCRAWL_PAGE_WORKERS=auto);
+# B0 the same with VPCRAWL_PAGE_WORKERS=0 (all of vpcrawl's work in the crawler process)
+KINDS = ("A", "B", "B0")
 TARGET_RSS_GROWTH = 1.2
 CRAWL_TIMEOUT = 1800
 
@@ -206,7 +209,7 @@ class Server:
 
 @dataclass
 class Crawl:
-    kind: str  # "A" | "B"
+    kind: str  # "A" | "B" | "B0" (B with VPCRAWL_PAGE_WORKERS=0: everything in one process)
     site: str
     rep: int
     cmd: list[str]
@@ -228,8 +231,18 @@ class Crawl:
         return float(self.meter.get("wall_s", 0.0))
 
     @property
-    def cpu_s(self) -> float:
+    def cpu_main_s(self) -> float:
+        """CPU of the crawler process alone."""
         return float(self.meter.get("cpu_s", 0.0))
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU of the crawler and its page workers: what the crawl cost the machine."""
+        return self.cpu_main_s + float(self.meter.get("children_cpu_s", 0.0))
+
+    @property
+    def workers_peak_rss_mb(self) -> float:
+        return float(self.meter.get("end", {}).get("children_maxrss_kb", 0)) / 1024
 
 
 def _run_child(cmd: list[str], cwd: str, env: dict[str, str], log: Path, timeout: float) -> tuple[int, float, float, float]:
@@ -263,6 +276,8 @@ def crawl_cmd(kind: str, portal: dict[str, Any], base_url: str, work: Path, tag:
         cwd.mkdir(exist_ok=True)
         return cmd, str(cwd), meter, out
     state = work / f"state-{tag}"
+    if kind == "B0":
+        extra = ("-s", "VPCRAWL_PAGE_WORKERS=0", *extra)
     cmd = [SCRAPY, "crawl", "portal", "-a", f"site={portal['site']}", "-a", f"url={base_url}",
            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "ROBOTSTXT_OBEY=False",
@@ -302,7 +317,7 @@ def run_crawl(kind: str, portal: dict[str, Any], base_url: str, work: Path, rep:
            if k.startswith("downloader/response_status_count/") and not k.endswith("/200")}
     if bad:  # every URL of the mirror exists: an error status is the server's fault
         raise RuntimeError(f"crawl {tag}: the server answered {bad} (status: count); see {work / f'log-{tag}.txt'}")
-    if kind == "B":
+    if kind in ("B", "B0"):
         c.output = check_output(out, portal)
     return c
 
@@ -349,10 +364,13 @@ def summarize(crawls: list[Crawl], kind: str) -> dict[str, Any]:
             "pages": pages,
             "pages_per_s": pages / _sum(cs, "wall_s"),
             "cpu_ms_per_page": _sum(cs, "cpu_s") / pages * 1000,
+            "main_cpu_ms_per_page": _sum(cs, "cpu_main_s") / pages * 1000,
             "process_cpu_ms_per_page": _sum(cs, "cpu_process_s") / pages * 1000,
             "process_wall_s": _sum(cs, "wall_process_s"),
             "startup_s": statistics.mean(c.meter["start"]["wall"] - c.spawned_at for c in cs),
-            "peak_rss_mb": max(c.maxrss_mb for c in cs),
+            "peak_rss_mb": max(max(c.maxrss_mb, c.workers_peak_rss_mb) for c in cs),
+            "peak_rss_all_mb": max(c.maxrss_mb + c.workers_peak_rss_mb * c.meter["stats"].get(
+                "vpcrawl/pagework/workers", 0) for c in cs),
             "tree_parses_per_page": sum(c.meter["tree_parses"] for c in cs) / pages,
             "dateparser_imported": any(c.meter["dateparser_imported"] for c in cs),
             "items": sum(c.meter["items"] for c in cs),
@@ -391,25 +409,26 @@ def run(pages: int = 2000, reps: int = 3, families: tuple[str, ...] = gen_mirror
             for i, p in enumerate(manifest["portals"]):
                 run_crawl("A", p, server.url(i), work, -1)
             for rep in range(reps):
-                for kind in ("A", "B"):
+                for kind in KINDS:
                     for i, p in enumerate(manifest["portals"]):
                         c = run_crawl(kind, p, server.url(i), work, rep)
                         crawls.append(c)
                         extra = ""
-                        if kind == "B":
+                        if kind != "A":
                             o = c.output
                             extra = f"  items {o['items']}/{o['expected']}"
                         say(f"  rep {rep + 1} {kind} {p['site']:18} {c.pages:6} pages "
                             f"{c.pages / c.wall_s:7.1f} pages/s {c.cpu_s / c.pages * 1000:6.2f} ms CPU/page "
                             f"RSS {c.maxrss_mb:6.1f} MB{extra}")
-            a, b = summarize(crawls, "A"), summarize(crawls, "B")
-            result["A"], result["B"] = a, b
-            result["ratio"] = {
-                "pages_per_s": b["pages_per_s"] / a["pages_per_s"],
-                "cpu_ms_per_page": b["cpu_ms_per_page"] / a["cpu_ms_per_page"],
-                "process_cpu_ms_per_page": b["process_cpu_ms_per_page"] / a["process_cpu_ms_per_page"],
-                "peak_rss_mb": b["peak_rss_mb"] / a["peak_rss_mb"],
-            }
+            a, b, b0 = (summarize(crawls, k) for k in KINDS)
+            result["A"], result["B"], result["B0"] = a, b, b0
+            result["ratio"], result["ratio_B0"] = ({
+                "pages_per_s": x["pages_per_s"] / a["pages_per_s"],
+                "cpu_ms_per_page": x["cpu_ms_per_page"] / a["cpu_ms_per_page"],
+                "main_cpu_ms_per_page": x["main_cpu_ms_per_page"] / a["main_cpu_ms_per_page"],
+                "process_cpu_ms_per_page": x["process_cpu_ms_per_page"] / a["process_cpu_ms_per_page"],
+                "peak_rss_mb": x["peak_rss_mb"] / a["peak_rss_mb"],
+            } for x in (b, b0))
             outputs = [c.output for c in crawls if c.kind == "B" and c.rep == 0]
             result["B_output"] = {k: sum(o[k] for o in outputs) for k in
                                   ("items", "expected", "with_body", "dated", "fast_path_dates",
@@ -417,9 +436,14 @@ def run(pages: int = 2000, reps: int = 3, families: tuple[str, ...] = gen_mirror
             result["B_output"]["body_chars_median"] = statistics.median(o["body_chars_median"] for o in outputs)
             result["B_output"]["items_min_over_reps"] = min(
                 sum(c.output["items"] for c in crawls if c.kind == "B" and c.rep == r) for r in range(reps))
+            result["B_workers"] = max(int(c.meter["stats"].get("vpcrawl/pagework/workers", 0))
+                                      for c in crawls if c.kind == "B")
+            result["B0_same_items"] = all(
+                c.output["items"] == c0.output["items"] for c in crawls if c.kind == "B"
+                for c0 in crawls if c0.kind == "B0" and c0.rep == c.rep and c0.site == c.site)
             first = [c for c in crawls if c.rep == 0]
-            result["commands"] = {k: shlex.join(next(c.cmd for c in first if c.kind == k)) for k in ("A", "B")}
-            result["command_cwd"] = {k: next(c.cwd for c in first if c.kind == k) for k in ("A", "B")}
+            result["commands"] = {k: shlex.join(next(c.cmd for c in first if c.kind == k)) for k in KINDS}
+            result["command_cwd"] = {k: next(c.cwd for c in first if c.kind == k) for k in KINDS}
             if profile:
                 result["profile"] = profile_b(manifest["portals"][0], server.url(0), work, say)
         finally:
@@ -470,20 +494,21 @@ def long_run(tmp: Path, pages: int, family: str, server_kind: str, say: Any,
 
 
 def profile_b(portal: dict[str, Any], base_url: str, work: Path, say: Any) -> dict[str, Any]:
-    """One more B crawl under py-spy (sampling; if installed) or cProfile: where the CPU goes."""
+    """One more B0 crawl (all work in one process, so one profile sees it) under py-spy
+    (sampling; if installed) and cProfile: where the CPU goes."""
     prof: dict[str, Any] = {}
     py_spy = shutil.which("py-spy") or (str(BIN / "py-spy") if (BIN / "py-spy").exists() else None)
     if py_spy:
         raw = work / "pyspy.txt"
-        c = run_crawl("B", portal, base_url, work, 900,
+        c = run_crawl("B0", portal, base_url, work, 900,
                       wrap=[py_spy, "record", "--format", "raw", "--rate", "250", "--nonblocking",
                             "--full-filenames", "-o", str(raw), "--"])
         prof["py_spy"] = _fold_pyspy(raw)
         prof["py_spy"]["pages"] = c.pages
     pstats_file = work / "cprofile.out"
-    c = run_crawl("B", portal, base_url, work, 901, wrap=[sys.executable, "-m", "cProfile", "-o", str(pstats_file)])
+    c = run_crawl("B0", portal, base_url, work, 901, wrap=[sys.executable, "-m", "cProfile", "-o", str(pstats_file)])
     prof["cprofile"] = _read_cprofile(pstats_file, c.pages)
-    say(f"profiled one B crawl of {portal['site']} ({c.pages} pages)" + (" with py-spy and cProfile" if py_spy else " with cProfile"))
+    say(f"profiled one B0 crawl of {portal['site']} ({c.pages} pages)" + (" with py-spy and cProfile" if py_spy else " with cProfile"))
     return prof
 
 
@@ -572,10 +597,11 @@ def _read_cprofile(path: Path, pages: int) -> dict[str, Any]:
         return calls, cum
 
     entries = {
-        "spider parse_page (extract + requests + item)": ("vpcrawl/spiders/portal.py", "parse_page"),
+        "spider parse_page (read + requests + item)": ("vpcrawl/spiders/portal.py", "parse_page"),
+        "read_fetched_page (decode, tree, extract, item)": ("vpcrawl/pagework.py", "read_fetched_page"),
         "read_page (article extraction)": ("vpcrawl/extract/page.py", "read_page"),
         "extract_links (listing pages)": ("vpcrawl/extract/listing.py", "extract_links"),
-        "build_item": ("vpcrawl/spiders/portal.py", "build_item"),
+        "item_from_raw (build the item)": ("vpcrawl/process.py", "item_from_raw"),
         "CleanTextPipeline.process_item": ("vpcrawl/pipelines/clean.py", "process_item"),
         "DatePipeline.process_item": ("vpcrawl/pipelines/dates.py", "process_item"),
         "DedupPipeline.process_item": ("vpcrawl/pipelines/dedup.py", "process_item"),
@@ -601,8 +627,9 @@ def _read_cprofile(path: Path, pages: int) -> dict[str, Any]:
 
 
 def report(r: dict[str, Any]) -> str:
-    a, b, ratio = r["A"], r["B"], r["ratio"]
+    a, b, b0, ratio, ratio0 = r["A"], r["B"], r["B0"], r["ratio"], r["ratio_B0"]
     m = r["machine"]
+    workers = r.get("B_workers", "?")
     lines = [
         "== crawl benchmark ==",
         f"machine : {m['machine']}",
@@ -619,20 +646,34 @@ def report(r: dict[str, Any]) -> str:
                         f"{r['mirror']['body_kb'][0]}-{r['mirror']['body_kb'][1]} KB of HTML; page chrome "
                         "(more-news box, inline script) brings pages to 30-60 KB"),
         f"commands (per portal; cwd A = {r['command_cwd']['A']}, B = {r['command_cwd']['B']}):",
-        f"  A: {r['commands']['A']}",
-        f"  B: {r['commands']['B']}",
+        f"  A : {r['commands']['A']}",
+        f"  B : {r['commands']['B']}",
+        f"  B0: {r['commands']['B0']}",
+        f"B runs vpcrawl as shipped: pages are read in {workers} page-worker process(es) "
+        "(VPCRAWL_PAGE_WORKERS=auto); B0 is B with VPCRAWL_PAGE_WORKERS=0 (one process)",
         "",
-        f"{'median of ' + str(a['reps']) + ' reps':34} {'A bare':>10} {'B vpcrawl':>10} {'B/A':>7}",
-        f"{'pages/s (crawl phase)':34} {a['pages_per_s']:10.1f} {b['pages_per_s']:10.1f} {ratio['pages_per_s']:7.2f}",
-        f"{'CPU ms/page (crawl phase)':34} {a['cpu_ms_per_page']:10.2f} {b['cpu_ms_per_page']:10.2f} {ratio['cpu_ms_per_page']:7.2f}",
-        f"{'CPU ms/page (whole process)':34} {a['process_cpu_ms_per_page']:10.2f} {b['process_cpu_ms_per_page']:10.2f} "
-        f"{ratio['process_cpu_ms_per_page']:7.2f}",
-        f"{'peak RSS MB (largest process)':34} {a['peak_rss_mb']:10.1f} {b['peak_rss_mb']:10.1f} {ratio['peak_rss_mb']:7.2f}",
-        f"{'startup s (spawn to engine start)':34} {a['startup_s']:10.2f} {b['startup_s']:10.2f}",
-        f"{'pages per rep':34} {a['pages']:10.0f} {b['pages']:10.0f}",
-        f"{'HTML tree builds per page':34} {a['tree_parses_per_page']:10.2f} {b['tree_parses_per_page']:10.2f}",
-        f"{'dateparser imported':34} {a['dateparser_imported']!s:>10} {b['dateparser_imported']!s:>10}",
-        f"{'pages/s of each rep':34} {a['all_pages_per_s']!s:>10} {b['all_pages_per_s']!s:>10}",
+        f"{'median of ' + str(a['reps']) + ' reps':34} {'A bare':>9} {'B':>9} {'B0':>9} {'B/A':>6} {'B0/A':>6}",
+    ]
+
+    def row(label: str, key: str, fmt: str, ratio_key: str | None = None) -> str:
+        line = f"{label:34} {a[key]:9{fmt}} {b[key]:9{fmt}} {b0[key]:9{fmt}}"
+        if ratio_key:
+            line += f" {ratio[ratio_key]:6.2f} {ratio0[ratio_key]:6.2f}"
+        return line
+
+    lines += [
+        row("pages/s (crawl phase)", "pages_per_s", ".1f", "pages_per_s"),
+        row("CPU ms/page, all processes", "cpu_ms_per_page", ".2f", "cpu_ms_per_page"),
+        row("CPU ms/page, crawler process", "main_cpu_ms_per_page", ".2f", "main_cpu_ms_per_page"),
+        row("CPU ms/page (crawler, whole life)", "process_cpu_ms_per_page", ".2f", "process_cpu_ms_per_page"),
+        row("peak RSS MB (largest process)", "peak_rss_mb", ".1f", "peak_rss_mb"),
+        row("peak RSS MB (crawler + workers)", "peak_rss_all_mb", ".1f"),
+        row("startup s (spawn to engine start)", "startup_s", ".2f"),
+        row("pages per rep", "pages", ".0f"),
+        row("tree builds/page in the crawler", "tree_parses_per_page", ".2f"),
+        f"{'dateparser imported':34} {a['dateparser_imported']!s:>9} {b['dateparser_imported']!s:>9} "
+        f"{b0['dateparser_imported']!s:>9}",
+        f"pages/s of each rep: A {a['all_pages_per_s']}, B {b['all_pages_per_s']}, B0 {b0['all_pages_per_s']}",
     ]
     o = r["B_output"]
     lines += [
@@ -640,20 +681,23 @@ def report(r: dict[str, Any]) -> str:
         f"B output (rep 1): {o['items']}/{o['expected']} articles emitted, {o['with_body']} with a body "
         f"(median {o['body_chars_median']:.0f} chars), {o['dated']} dated, {o['fast_path_dates']} of them "
         f"resolved by the fast path alone; near-duplicates marked {o['near_dups_marked']} "
-        f"(generated near-copies: {o['near_copies_generated']})",
+        f"(generated near-copies: {o['near_copies_generated']}); B0 emitted the same items: "
+        f"{r.get('B0_same_items', '?')}",
     ]
     ok_ratio = ratio["pages_per_s"] >= TARGET_RATIO
     ok_items = o.get("items_min_over_reps", o["items"]) >= 0.99 * o["expected"]
-    ok_dates = o["fast_path_dates"] == o["dated"] and not b["dateparser_imported"]
-    ok_parse = b["tree_parses_per_page"] <= 1.0 + 1e-9
+    ok_dates = o["fast_path_dates"] == o["dated"] and not b["dateparser_imported"] and not b0["dateparser_imported"]
+    # B0 reads every page in the crawler process, where the tree builds are counted
+    ok_parse = b0["tree_parses_per_page"] <= 1.0 + 1e-9
     lines += [
-        f"target B/A pages/s >= {TARGET_RATIO}: {'PASS' if ok_ratio else 'FAIL'} ({ratio['pages_per_s']:.2f})",
+        f"target B/A pages/s >= {TARGET_RATIO}: {'PASS' if ok_ratio else 'FAIL'} ({ratio['pages_per_s']:.2f}; "
+        f"B0/A {ratio0['pages_per_s']:.2f})",
         f"B emitted ~all articles (>= 99%) in every rep: {'PASS' if ok_items else 'FAIL'} "
         f"(fewest: {o.get('items_min_over_reps', o['items'])}/{o['expected']})",
         f"no dateparser when the fast path has the answer: {'PASS' if ok_dates else 'FAIL'} "
         f"({o['fast_path_dates']}/{o['dated']} fast-path dates; dateparser imported: {b['dateparser_imported']})",
-        f"no page parsed into a tree more than once: {'PASS' if ok_parse else 'FAIL'} "
-        f"({b['tree_parses_per_page']:.2f} tree builds per page)",
+        f"no page parsed into a tree more than once (B0): {'PASS' if ok_parse else 'FAIL'} "
+        f"({b0['tree_parses_per_page']:.2f} tree builds per page)",
     ]
     if "long" in r:
         lines += ["", report_long(r["long"])]
@@ -682,7 +726,7 @@ def report_long(lg: dict[str, Any]) -> str:
 
 
 def report_profile(p: dict[str, Any]) -> str:
-    lines = ["== where B's CPU goes (one extra crawl of the first portal) =="]
+    lines = ["== where the CPU goes: one extra B0 crawl (every stage in the crawler process) of the first portal =="]
     if "py_spy" in p:
         ps = p["py_spy"]
         lines.append(f"py-spy, {ps['samples']} samples over {ps['pages']} pages ({ps['startup_pct']:.0f} % in "

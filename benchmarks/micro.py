@@ -71,7 +71,9 @@ class Stack:
 
         from vpcrawl.spiders.portal import PortalSpider
 
-        settings = _project_settings({"VPCRAWL_STATE_DIR": state_dir, "LOG_ENABLED": False})
+        # every stage in this process, timed one by one (no page workers)
+        settings = _project_settings({"VPCRAWL_STATE_DIR": state_dir, "LOG_ENABLED": False,
+                                      "VPCRAWL_PAGE_WORKERS": 0})
         if not is_reactor_installed():  # the crawler checks for the reactor it would run on
             install_reactor(settings["TWISTED_REACTOR"])
         self.crawler = get_crawler(PortalSpider, settings)
@@ -135,6 +137,7 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
     from vpcrawl.extract.listing import extract_links
     from vpcrawl.extract.page import read_page
     from vpcrawl.items import EXPORT_FIELDS
+    from vpcrawl.pagework import read_fetched_page
     from vpcrawl.sites import FAMILIES
 
     manifest = json.loads((mirror / "manifest.json").read_text("utf-8"))
@@ -168,8 +171,10 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
                 stack = Stack(s["portal"]["site"], s["base"] + "/", str(Path(tmp) / "state"))
                 stacks.append(stack)
                 responses = [_response(u, b, {"vp_candidate": True}) for u, b in s["articles"]]
-                # the whole page step as the crawl runs it: decode, one tree, extraction, item
-                us, outs = _timed(lambda r, st=stack: list(st.spider.parse_page(r)), responses)
+                # the whole page step as the crawl runs it (inline, VPCRAWL_PAGE_WORKERS=0): decode,
+                # one tree, extraction, item, and the spider's handling of the outcome
+                us, outs = _timed(lambda r, st=stack: list(st.spider.handle_page(
+                    read_fetched_page(st.spider.page_job(r)), r)), responses)
                 stage_us["page"] = stage_us.get("page", 0) + us * len(responses)
                 items = [x for out in outs for x in out if hasattr(x, "body_blocks")]
                 # its parts, on fresh responses: the tree build, then extraction on that tree
@@ -249,7 +254,7 @@ def main(mirror: Path | None = None, pages: int = 300, repeats: int = 5, full: b
 
 
 STAGE_LABELS = {
-    "page": "spider parse_page: decode+tree+extract+item",
+    "page": "page read: decode+tree+extract+item",
     "tree": "  of which: HTML tree build (Selector)",
     "extract": "  of which: article extraction (read_page)",
     "CleanTextPipeline": "pipeline clean (text, bylines)",

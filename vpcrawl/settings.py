@@ -19,6 +19,10 @@ DOWNLOAD_DELAY = 1.0  # seconds between requests to one portal (AutoThrottle ada
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around the delay, so requests do not tick like a metronome
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for the output of EVERY response (default 100); our
+# pipelines are synchronous, so 100 tasks per page bought nothing and cost ~1 ms of CPU per
+# page (py-spy: asyncio create_task was the top frame of a crawl).
+CONCURRENT_ITEMS = 4
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -77,6 +81,10 @@ VPCRAWL_MAX_PATTERN_PAGES = 50
 # Zero-config mode first fingerprints the CMS family; False forces the generic heuristics
 # (how vpcrawl does on a CMS it has never seen).
 VPCRAWL_FINGERPRINT = True
+# Worker processes that read article pages (parse, extract, and each pipeline's pure `prepare`
+# step; see vpcrawl/pagework.py): "auto" = the cores left after the crawler's own (at most 4),
+# 0 = everything in the crawler process.
+VPCRAWL_PAGE_WORKERS = "auto"
 # Extra host names treated as the portal's own (besides the start URL's host and profile aliases).
 VPCRAWL_HOST_ALIASES: list[str] = []
 
