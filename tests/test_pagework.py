@@ -167,19 +167,27 @@ def test_worker_count_setting() -> None:
 def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
     portal, path = _cases()[0]
     stats = CounterStats()
-    crawler = SimpleNamespace(stats=stats)
-    settings = get_project_settings()
-    reader = PageReader(1, settings, crawler)
-    try:
-        first = asyncio.run(reader.read(_job(portal, path)))
+    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=stats))
+
+    async def scenario() -> None:
+        first, again = await asyncio.gather(reader.read(_job(portal, path)), reader.read(_job(portal, path)))
         assert first.item is not None and first.item.prepared, "read and prepared in the worker"
+        assert again.item is not None and again.item.title == first.item.title
+        # what crossed the pipes is what the worker made (the body travels as UTF-16)
+        here = read_fetched_page(_job(portal, path), build_stages(
+            reader.pool.settings if reader.pool else {}, reader.paths)).item
+        assert here is not None and first.item.body and first.item.body == here.body
+        assert {**asdict(first.item), "crawled_at": None} == {**asdict(here), "crawled_at": None}
         assert reader.pool is not None
-        for pid in list(reader.pool.executor._processes):  # kill the worker, as the OOM killer would
-            os.kill(pid, signal.SIGKILL)
-        second = asyncio.run(reader.read(_job(portal, path)))
-        assert second.item is not None and second.item.title == first.item.title
+        for worker in reader.pool.workers:  # kill the worker, as the OOM killer would
+            os.kill(worker.process.pid, signal.SIGKILL)
+        # pages in flight when it dies, and the ones after: all read, inline
+        outs = await asyncio.gather(*(reader.read(_job(portal, path)) for _ in range(3)))
+        assert all(o.item is not None and o.item.title == first.item.title for o in outs)
         assert reader.pool is None and stats.values["vpcrawl/pagework/pool_broken"] == 1
-        third = asyncio.run(reader.read(_job(portal, path)))  # the rest of the crawl: inline
-        assert third.item is not None and third.item.prepared == []
+        assert all(o.item is not None and o.item.prepared == [] for o in outs)
+
+    try:
+        asyncio.run(scenario())
     finally:
         reader.close()
