@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sqlite3
+import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from vpcrawl.state import sketch
 from vpcrawl.state.sketch import (
     DEFAULT_THRESHOLD,
     NearDupIndex,
+    _word_hashes_np,
+    _word_hashes_py,
+    _WordTable,
     content_hash,
+    fingerprint,
     minhash,
     similarity,
     tokens,
+    word_hashes,
 )
 from vpcrawl.state.store import StateError
 
@@ -23,6 +32,7 @@ PAIRS = json.loads((Path(__file__).parent / "data" / "near_dup_pairs.json").read
     "pairs"
 ]
 KINDS = ("syndicated", "minor_edit", "same_topic", "template")
+_LONG_BODY = "\n\n".join(p["a"] for p in PAIRS[:12])  # ~16,000 characters
 
 
 def _doc_ids() -> dict[str, str]:
@@ -102,8 +112,89 @@ def test_tone_placement_does_not_matter() -> None:
 def test_signature_is_stable_across_runs() -> None:
     sig = minhash("hội nghị giao ban công tác văn phòng cấp tỉnh quý một năm hai không hai bốn")
     assert len(sig) == 512
-    # pinned value: signatures are stored, so they must not depend on the process or machine
-    assert hashlib.blake2b(sig, digest_size=8).hexdigest() == "ef36744c372f2dc9"
+    # pinned values: signatures are stored, so they must not depend on the process or machine
+    # (the one-permutation scheme "oph-v2"; a new scheme needs a new name in _check_config)
+    assert hashlib.blake2b(sig, digest_size=8).hexdigest() == "041d469627d1e124"
+    long_sig = minhash(_LONG_BODY)  # the vectorised word path
+    assert hashlib.blake2b(long_sig, digest_size=8).hexdigest() == "5d78f068c6b946ca"
+
+
+def test_fingerprint_key_is_stable_across_versions() -> None:
+    """The exact-duplicate key is stored in the state database: it must not change when the
+    tokeniser gets faster (pinned value from the per-word Python tokeniser)."""
+    title = PAIRS[0]["a"][:80]
+    key, sig = fingerprint(title, _LONG_BODY)
+    assert key == "fdda12ef7b4ee9170423ee4a053339a8"
+    assert sig == minhash(_LONG_BODY)
+    assert key == fingerprint(title.upper(), _LONG_BODY.replace(" ", "  "))[0]
+    assert key != fingerprint(title, _LONG_BODY.replace("năm", "tháng", 1))[0]
+
+
+def _tricky_texts() -> list[str]:
+    base = _LONG_BODY
+    return [
+        base,
+        base.upper(),
+        unicodedata.normalize("NFD", base),  # decomposed tones: normalised first
+        base.replace("ủy", "uỷ").replace("hòa", "hoà"),
+        base + " 😀 Đại hội👍đảng 𝐀𝐁 snake_case x2 ５月 " + "quá" * 40 + " " + "a" * 300,
+        base + " İstanbul ǰ ΐ",  # casefolding moves word ends: the reference path
+        base.replace(" ", "\u00a0\u200b", 200) + "\ud800 lone surrogate",
+        "Hội nghị, " * 80,
+        ".,;:!? " * 200,
+        "",
+    ]
+
+
+def test_vectorised_word_hashes_match_reference() -> None:
+    values = sketch._char_table()
+    assert np.unique(values >> np.uint64(3)).size == values.size  # distinct characters differ
+    for text in _tricky_texts():
+        expected = _word_hashes_py(text)
+        got = _word_hashes_np(text)
+        if "İ" in text:
+            assert got is None
+        else:
+            assert got is not None and got.dtype == np.uint64
+            assert np.array_equal(got, expected), text[-60:]
+        assert np.array_equal(word_hashes(text), expected)
+        assert np.array_equal(word_hashes(text), expected)  # second time from the cache
+
+
+def test_word_table_growth_and_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_WordTable, "MAX_ENTRIES", 3000)
+    monkeypatch.setattr(sketch, "_WORD_TABLE", _WordTable())
+    rng = random.Random(3)
+    resets = 0
+    for i in range(30):
+        words = [f"{rng.randrange(10**6)}{rng.choice(['', 'ạ', 'Ủy'])}" for _ in range(700)]
+        text = " ".join(words) + " " + _tricky_texts()[i % 5][:3000]
+        before = sketch._WORD_TABLE.count
+        assert np.array_equal(word_hashes(text), _word_hashes_py(text))
+        resets += sketch._WORD_TABLE.count < before
+        assert sketch._WORD_TABLE.count <= 3000
+        assert sketch._WORD_TABLE.count * 4 <= sketch._WORD_TABLE.keys.size
+    assert resets >= 3
+
+
+def test_densified_signatures_have_no_empty_bins() -> None:
+    assert minhash("") == b"\xff" * 512
+    for text in ("Đại hội", "Hội nghị giao ban", PAIRS[0]["a"][:200], PAIRS[0]["a"]):
+        sig = np.frombuffer(minhash(text), dtype="<u4")
+        assert not (sig == 0xFFFFFFFF).any(), text
+    one = np.frombuffer(minhash("Đại hội"), dtype="<u4")  # one shingle: every bin copies it
+    assert (one == one[0]).all()
+
+
+def test_state_built_with_another_hash_scheme_is_refused(tmp_path: Path) -> None:
+    idx = NearDupIndex(tmp_path / "nd.sqlite")
+    config = idx.conn.execute("SELECT value FROM meta WHERE key = 'sketch'").fetchone()[0]
+    assert json.loads(config)["hash"] == "oph-v2"
+    old = config.replace("oph-v2", "blake2b-mix-v1")  # the 128-permutation MinHash
+    idx.conn.execute("UPDATE meta SET value = ? WHERE key = 'sketch'", (old,))
+    idx.close()
+    with pytest.raises(StateError, match="reset"):
+        NearDupIndex(tmp_path / "nd.sqlite")
 
 
 def test_index_api(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
-from vpcrawl.state.sketch import NearDupIndex, similarity
+from vpcrawl.state.sketch import SKETCH_SCHEME, NearDupIndex, similarity
 
 logger = logging.getLogger(__name__)
 KEY_TTL = 7 * 24 * 3600
@@ -63,7 +63,9 @@ class RedisDedupIndex:
 
     def __init__(self, client: Any, threshold: float, namespace: str = "vpcrawl:dedup") -> None:
         self.r = client
-        self.ns = namespace
+        # sketches are only comparable with sketches made the same way: the scheme is part of
+        # the key, so workers of another version never mix their bands with these
+        self.ns = f"{namespace}:{SKETCH_SCHEME}"
         self.threshold = threshold
         # band hashing is the same function the SQLite index uses
         self._bands = NearDupIndex(":memory:", threshold=threshold)
@@ -83,7 +85,7 @@ class RedisDedupIndex:
 
     def _band_keys(self, signature: bytes) -> list[str]:
         sig = np.frombuffer(signature, dtype="<u4")
-        if not sig.any():
+        if (sig == 0xFFFFFFFF).all():  # an empty text's signature would match every other one
             return []
         return [f"{self.ns}:band:{b}:{h}" for b, h in enumerate(self._bands._band_hashes(sig))]
 
