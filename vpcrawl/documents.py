@@ -118,9 +118,12 @@ def _canonical_type(raw: str) -> str:
     return _TYPE_ALIASES.get(raw, raw)
 
 
+_TU_ISSUER = re.compile(r"TƯ(?=$|[-&])")
+
+
 def _canonical_issuer(raw: str) -> str:
     # "TƯ" (Trung ương) is written for "TW" on some portals: one spelling for joins.
-    return re.sub(r"TƯ(?=$|[-&])", "TW", raw)
+    return _TU_ISSUER.sub("TW", raw) if "TƯ" in raw else raw
 
 
 def _date_after(text: str, pos: int) -> str | None:

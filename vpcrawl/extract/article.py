@@ -8,12 +8,14 @@ changed its markup degrades to zero-config extraction instead of silently losing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 from parsel import Selector, SelectorList
 
 from vpcrawl.extract import generic
 from vpcrawl.extract.blocks import (
+    SKIP_TAGS,
     BodyParts,
     body_parts,
     document_type,
@@ -21,6 +23,7 @@ from vpcrawl.extract.blocks import (
     element_text,
     is_document_link,
 )
+from vpcrawl.extract.query import Query, compile_css, compile_union, node
 from vpcrawl.sites.base import Family, Layout
 
 # Subtrees no article body ever contains, whatever the CMS.
@@ -73,18 +76,22 @@ def _all(sel: Selector, selectors: tuple[str, ...] | list[str]) -> list[Selector
     return list(sel.css(", ".join(selectors))) if selectors else []
 
 
-def _attachments(links: list[Selector], url: str) -> list[dict[str, str | None]]:
+def _attachments(links: list[Any], url: str) -> list[dict[str, str | None]]:
+    """Attached documents among these <a> elements (lxml elements or Selectors)."""
     out: list[dict[str, str | None]] = []
     seen: set[str] = set()
     for a in links:
-        href = (a.attrib.get("href") or "").strip()
+        el = node(a)
+        if isinstance(el, str):
+            continue  # a selector's `::attr()`/`::text` string: no link
+        href = (el.get("href") or "").strip()
         if not href or not is_document_link(href):
             continue
         absolute = urljoin(url, href)
         if absolute in seen:
             continue
         seen.add(absolute)
-        title = element_text(a) or a.attrib.get("title") or None
+        title = element_text(el) or el.get("title") or None
         out.append({"url": absolute, "title": title, "type": document_type(href)})
     return out
 
@@ -96,57 +103,115 @@ def _lead_from_body(raw: RawArticle, parts: BodyParts) -> None:
         raw.summary = raw.body_blocks.pop(0)
 
 
-def apply_layout(sel: Selector, url: str, layout: type[Layout], family: str) -> RawArticle:
-    """Extract with one layout's selectors."""
+class _Compiled:
+    """A layout's selectors compiled once: per attribute, the XPath of each selector (tried in
+    order, first match wins) or one XPath of their union (every match, document order)."""
+
+    def __init__(self, layout: type[Layout]) -> None:
+        each = lambda selectors: tuple(compile_css(css) for css in selectors)  # noqa: E731
+        self.signature = each(layout.signature)
+        self.title = each(layout.title)
+        self.summary = each(layout.summary)
+        self.lead_image = compile_union(layout.lead_image)
+        self.date = each(layout.date)
+        self.byline = compile_union(layout.byline)
+        self.category = each(layout.category)
+        self.tags = compile_union(layout.tags)
+        self.body = each(layout.body)
+        self.body_exclude = compile_union(layout.body_exclude)
+        self.captions = compile_union(layout.captions)
+        self.attachments = compile_union(layout.attachments)
+
+
+_COMPILED: dict[type[Layout], _Compiled] = {}
+# What the body walk must be told to skip: the walk skips SKIP_TAGS elements by itself.
+_WALK_EXCLUDE = compile_union([css for css in GLOBAL_BODY_EXCLUDE if css not in SKIP_TAGS])
+_LINKS = compile_css("a[href]")
+_DATETIME = compile_css("[datetime]::attr(datetime)")
+
+
+def compiled(layout: type[Layout]) -> _Compiled:
+    plan = _COMPILED.get(layout)
+    if plan is None:
+        plan = _COMPILED[layout] = _Compiled(layout)
+    return plan
+
+
+def _first_of(root: Any, queries: tuple[Query, ...]) -> Any:
+    """The first match of the first query that matches anything (`_first` on compiled queries)."""
+    for query in queries:
+        found = query.first(root)
+        if found is not None:
+            return found
+    return None
+
+
+def _each(root: Any, query: Query | None) -> list[Any]:
+    """Every match of a union query, in document order (`_all` on a compiled query)."""
+    return query(root) if query is not None else []
+
+
+def apply_layout(sel: Selector | Any, url: str, layout: type[Layout], family: str) -> RawArticle:
+    """Extract with one layout's selectors (`sel`: the page's Selector or its root element)."""
+    root = node(sel)
+    plan = compiled(layout)
     raw = RawArticle(url=url, family=family, layout=layout.name)
-    title_el = _first(sel, layout.title)
+    title_el = _first_of(root, plan.title)
     raw.title = element_text(title_el) or None
-    summary_el = _first(sel, layout.summary)
+    summary_el = _first_of(root, plan.summary)
     lead_images: list[dict[str, str | None]] = []
     if summary_el is not None:
         # the lead box may hold the lead photo and its caption (NukeViet 3 `#imghome`)
-        lead = body_parts(summary_el, url, exclude=_all(summary_el, GLOBAL_BODY_EXCLUDE))
+        lead = body_parts(summary_el, url, exclude=_each(summary_el, _WALK_EXCLUDE))
         raw.summary = " ".join(lead.blocks) or None
         lead_images = lead.images
-    for box in _all(sel, layout.lead_image):
+    for box in _each(root, plan.lead_image):
         lead_images.extend(body_parts(box, url).images)
-    date_el = _first(sel, layout.date)
+    date_el = _first_of(root, plan.date)
     if date_el is not None:
         # <time datetime> inside the date element is more precise than its visible text
-        stamp = date_el.attrib.get("datetime") or date_el.css("[datetime]::attr(datetime)").get()
+        stamp = None if isinstance(date_el, str) else (date_el.get("datetime") or _DATETIME.first(date_el))
         if stamp:
             raw.date_candidates.append((stamp, "page"))
-        if element_text(date_el):
-            raw.date_candidates.append((element_text(date_el), "page"))
-    raw.date_candidates.extend(generic.metadata_dates(sel))
-    byline_els = _all(sel, layout.byline)
+        date_text = element_text(date_el)
+        if date_text:
+            raw.date_candidates.append((date_text, "page"))
+    raw.date_candidates.extend(generic.metadata_dates(root))
+    byline_els = _each(root, plan.byline)
     for el in byline_els:
         raw.byline_lines.extend(element_lines(el))
-    cat_el = _first(sel, layout.category)
-    raw.category = element_text(cat_el) or generic.breadcrumb_category(sel)
-    raw.tags = list(dict.fromkeys(t for t in (element_text(el) for el in _all(sel, layout.tags)) if t))
-    body = _first(sel, layout.body)
+    cat_el = _first_of(root, plan.category)
+    raw.category = element_text(cat_el) or generic.breadcrumb_category(root)
+    raw.tags = list(dict.fromkeys(t for t in (element_text(el) for el in _each(root, plan.tags)) if t))
+    body = _first_of(root, plan.body)
     if body is not None:
-        exclude = _all(body, GLOBAL_BODY_EXCLUDE) + _all(body, layout.body_exclude)
+        exclude = _each(body, _WALK_EXCLUDE) + _each(body, plan.body_exclude)
         # The body container sometimes also wraps title, lead, date and byline (Liferay VCMS).
         exclude += [el for el in (title_el, summary_el, date_el, *byline_els) if el is not None]
-        parts = body_parts(body, url, exclude=exclude, captions=_all(body, layout.captions))
+        parts = body_parts(body, url, exclude=exclude, captions=_each(body, plan.captions))
         raw.body_blocks = parts.blocks
         raw.images = lead_images + [i for i in parts.images if i not in lead_images]
-        raw.attachments = _attachments(_all(sel, layout.attachments) + body.css("a[href]"), url)
+        raw.attachments = _attachments(_each(root, plan.attachments) + _LINKS(body), url)
         _lead_from_body(raw, parts)
     return raw
 
 
-def extract_with_family(sel: Selector, url: str, family: type[Family]) -> RawArticle | None:
+def extract_with_family(sel: Selector | Any, url: str, family: type[Family]) -> RawArticle | None:
     """The first layout of the family that applies and yields a complete article."""
+    root = node(sel)
     for layout in family.layouts:
-        if layout.signature and _first(sel, layout.signature) is None:
+        if layout.signature and _first_of(root, compiled(layout).signature) is None:
             continue
-        raw = apply_layout(sel, url, layout, family.name)
+        raw = apply_layout(root, url, layout, family.name)
         if raw.is_complete():
             return raw
     return None
+
+
+def has_signature(sel: Selector | Any, family: type[Family]) -> bool:
+    """Any layout's signature is on the page."""
+    root = node(sel)
+    return any(_first_of(root, compiled(layout).signature) is not None for layout in family.layouts)
 
 
 def extract_generic(sel: Selector, url: str) -> RawArticle | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -34,12 +35,12 @@ MAX_CAPTION_CHARS = 300
 ATTACHMENT_LABEL = re.compile(r"(?:tài liệu|tập tin|file|tệp)\s+đính kèm|tải về|download", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: str  # "text" | "image" | "caption"
     text: str = ""
     src: str | None = None  # image URL for image blocks
-    container: int | None = None  # id() of the nearest figure/table ancestor
+    container: Any = None  # the nearest figure/table ancestor (element)
     emphasised: bool = False  # every character inside <em>/<i>
     bold: bool = False  # every character inside <strong>/<b> (how editors mark a lead)
     centred: bool = False
@@ -64,10 +65,10 @@ def element_text(sel: Selector | etree._Element | None) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def element_lines(sel: Selector) -> list[str]:
+def element_lines(sel: Selector | etree._Element) -> list[str]:
     """Text of an element split at block tags and <br>: byline boxes hold several lines."""
     walker = _Walker(frozenset(), frozenset(), "")
-    walker.walk(sel.root)
+    walker.walk(sel.root if isinstance(sel, Selector) else sel)
     walker.flush()
     return [b.text for b in walker.blocks if b.kind != "image" and b.text]
 
@@ -86,68 +87,94 @@ def _collect_text(el: etree._Element, parts: list[str]) -> None:
 
 
 class _Walker:
+    """One walk over a subtree: text blocks (split at block tags and <br><br>) and images.
+
+    A block's flags (all caption / emphasised / bold, characters inside document links) are
+    kept up to date as its text pieces arrive, so closing a block is one join of its pieces.
+    """
+
     def __init__(self, excluded: frozenset[int], captions: frozenset[int], base_url: str) -> None:
         self.excluded = excluded
         self.captions = captions
         self.base_url = base_url
         self.blocks: list[Block] = []
-        # text, emphasised, in caption, bold, inside a link to a document file
-        self._pieces: list[tuple[str, bool, bool, bool, bool]] = []
+        self._pieces: list[str] = []  # text of the current block, "\n" for a <br>
+        # over the pieces holding more than whitespace: all in a caption / <em> / <b>, and
+        # the characters inside a link to a document file
+        self._all_caption = True
+        self._all_emph = True
+        self._all_bold = True
+        self._doc_chars = 0
+        self._letters = False  # some piece holds more than whitespace
         self._doc = 0
         self._br = False  # the last thing seen was a <br> (two in a row end the block)
         self._emph = 0
         self._bold = 0
         self._caption = 0
         self._centred = 0
-        self._containers: list[int] = []
+        self._containers: list[Any] = []
 
     def flush(self) -> None:
         self._br = False
-        if not self._pieces:
+        pieces = self._pieces
+        if not pieces:
             return
-        text = "\n".join(
-            " ".join(line.split()) for line in "".join(p[0] for p in self._pieces).split("\n")
-        ).strip("\n")
-        while "\n\n" in text:
-            text = text.replace("\n\n", "\n")
-        if text:
-            letters = [p for p in self._pieces if p[0].strip()]
-            all_caption = all(p[2] for p in letters)
-            all_emph = all(p[1] for p in letters)
-            all_bold = all(p[3] for p in letters)
-            doc_chars = sum(len(p[0].strip()) for p in letters if p[4])
-            if doc_chars and (doc_chars * 2 >= len(text) or ATTACHMENT_LABEL.match(text)):
-                self._pieces = []  # an attachment line: the link is kept in `attachments`
-                return
-            self.blocks.append(
-                Block(
-                    kind="caption" if all_caption else "text",
-                    text=text,
-                    container=self._containers[-1] if self._containers else None,
-                    emphasised=all_emph,
-                    bold=all_bold,
-                    centred=self._centred > 0,
-                )
-            )
         self._pieces = []
+        if not self._letters:
+            return  # only whitespace and line breaks: no text
+        self._letters = False
+        all_caption, all_emph, all_bold, doc_chars = self._all_caption, self._all_emph, self._all_bold, \
+            self._doc_chars
+        self._all_caption = self._all_emph = self._all_bold = True
+        self._doc_chars = 0
+        text = "".join(pieces)
+        if "\n" in text:
+            # lines (<br>) collapsed one by one; empty lines dropped
+            text = "\n".join([line for line in map(_squash, text.split("\n")) if line])
+        else:
+            text = _squash(text)
+        if not text:
+            return
+        if doc_chars and (doc_chars * 2 >= len(text) or ATTACHMENT_LABEL.match(text)):
+            return  # an attachment line: the link is kept in `attachments`
+        self.blocks.append(
+            Block(
+                kind="caption" if all_caption else "text",
+                text=text,
+                container=self._containers[-1] if self._containers else None,
+                emphasised=all_emph,
+                bold=all_bold,
+                centred=self._centred > 0,
+            )
+        )
 
     def _add(self, text: str | None) -> None:
         if text:
-            text = text.replace("\n", " ")  # source newlines are not line breaks; <br> is
-            if text.strip():
+            if "\n" in text:
+                text = text.replace("\n", " ")  # source newlines are not line breaks; <br> is
+            if not text.isspace():
                 self._br = False
-            self._pieces.append((text, self._emph > 0, self._caption > 0, self._bold > 0, self._doc > 0))
+                self._letters = True
+                if not self._caption:
+                    self._all_caption = False
+                if not self._emph:
+                    self._all_emph = False
+                if not self._bold:
+                    self._all_bold = False
+                if self._doc:
+                    self._doc_chars += len(text.strip())
+            self._pieces.append(text)
 
     def walk(self, el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None or id(el) in self.excluded or tag in SKIP_TAGS:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in SKIP_TAGS or id(el) in self.excluded:
             return
         tag = tag.lower()
         if tag == "br":
             if self._br:  # <br><br>: the old editors' paragraph break
                 self.flush()
             else:
-                self._pieces.append(("\n", self._emph > 0, self._caption > 0, self._bold > 0, False))
+                self._pieces.append("\n")
                 self._br = True
             return
         if tag == "img":
@@ -164,38 +191,58 @@ class _Walker:
                     self.blocks.append(Block(kind="caption", text=title))
             return
         is_block = tag in BLOCK_TAGS
-        is_caption = id(el) in self.captions or tag == "figcaption" or bool(
-            _CAPTION_CLASS.search(el.get("class", "") or "")
-        )
-        is_emph = tag in EMPHASIS_TAGS
-        is_bold = tag in BOLD_TAGS
-        is_doc = tag == "a" and bool(_DOC_EXT.search(el.get("href") or ""))
-        is_centred = tag == "center" or el.get("align", "").lower() == "center" or bool(
-            _CENTER.search(el.get("style", "") or "")
-        )
-        is_container = tag in CONTAINER_TAGS
         if is_block:
             self.flush()
-        self._caption += is_caption
-        self._emph += is_emph
-        self._bold += is_bold
-        self._doc += is_doc
-        self._centred += is_centred
+        cls = el.get("class")
+        is_caption = tag == "figcaption" or id(el) in self.captions or bool(cls and _CAPTION_CLASS.search(cls))
+        is_emph = tag in EMPHASIS_TAGS
+        is_bold = tag in BOLD_TAGS
+        is_doc = False
+        if tag == "a":
+            href = el.get("href")
+            is_doc = bool(href and _DOC_EXT.search(href))
+        style = el.get("style")
+        is_centred = tag == "center" or el.get("align", "").lower() == "center" or bool(
+            style and _CENTER.search(style)
+        )
+        is_container = tag in CONTAINER_TAGS
+        marked = is_caption or is_emph or is_bold or is_doc or is_centred
+        if marked:
+            self._caption += is_caption
+            self._emph += is_emph
+            self._bold += is_bold
+            self._doc += is_doc
+            self._centred += is_centred
         if is_container:
-            self._containers.append(id(el))
-        self._add(el.text)
+            self._containers.append(el)
+        text = el.text
+        if text:
+            self._add(text)
+        walk, add = self.walk, self._add
         for child in el:
-            self.walk(child)
-            self._add(child.tail)
+            walk(child)
+            tail = child.tail
+            if tail:
+                add(tail)
         if is_block:
             self.flush()
         if is_container:
             self._containers.pop()
-        self._caption -= is_caption
-        self._emph -= is_emph
-        self._bold -= is_bold
-        self._doc -= is_doc
-        self._centred -= is_centred
+        if marked:
+            self._caption -= is_caption
+            self._emph -= is_emph
+            self._bold -= is_bold
+            self._doc -= is_doc
+            self._centred -= is_centred
+
+
+def _squash(line: str) -> str:
+    """`" ".join(line.split())`, without splitting the (usual) line that has nothing to
+    collapse: no run of spaces and no whitespace but the space (every other whitespace
+    character is unprintable)."""
+    if "  " not in line and line.isprintable():
+        return line.strip(" ")
+    return " ".join(line.split())
 
 
 def _image_src(img: etree._Element) -> str | None:
@@ -222,18 +269,19 @@ def _is_caption_after_image(prev: Block, block: Block) -> bool:
 
 
 def body_parts(
-    body: Selector,
+    body: Selector | etree._Element,
     base_url: str,
-    exclude: Iterable[Selector] = (),
-    captions: Iterable[Selector] = (),
+    exclude: Iterable[Selector | etree._Element] = (),
+    captions: Iterable[Selector | etree._Element] = (),
 ) -> BodyParts:
-    """Blocks of text (captions removed) and images with their captions, in page order."""
-    walker = _Walker(
-        frozenset(id(s.root) for s in exclude),
-        frozenset(id(s.root) for s in captions),
-        base_url,
-    )
-    walker.walk(body.root)
+    """Blocks of text (captions removed) and images with their captions, in page order.
+
+    `exclude` and `captions` are elements (or Selectors) of the subtree, matched by identity:
+    the lists are held until the walk ends, so their lxml proxies stay the same objects."""
+    excluded = [s.root if isinstance(s, Selector) else s for s in exclude]
+    caption_els = [s.root if isinstance(s, Selector) else s for s in captions]
+    walker = _Walker(frozenset(map(id, excluded)), frozenset(map(id, caption_els)), base_url)
+    walker.walk(body.root if isinstance(body, Selector) else body)
     walker.flush()
     parts = BodyParts()
     last_image: dict[str, str | None] | None = None

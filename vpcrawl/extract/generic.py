@@ -17,6 +17,7 @@ from lxml import etree
 from parsel import Selector
 
 from vpcrawl.extract.blocks import BLOCK_TAGS, SKIP_TAGS, element_text
+from vpcrawl.extract.query import compile_css, node
 
 DATE_TEXT = re.compile(
     r"\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{2,4}"
@@ -40,9 +41,16 @@ _TITLE_SPLIT = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle"}
 
 
-def json_ld(sel: Selector) -> dict[str, Any]:
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
+# `//*[@itemprop='datePublished']/@datetime | //time[@datetime]/@datetime`, the same attribute
+# nodes in the same order, without testing a predicate on every element of the page
+_DATE_PUBLISHED = etree.XPath("//@datetime[../@itemprop = 'datePublished' or parent::time]",
+                              smart_strings=False)
+
+
+def json_ld(sel: Selector | etree._Element) -> dict[str, Any]:
     """The first Article-like JSON-LD object on the page (handles @graph and lists)."""
-    for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall():
+    for raw in _JSON_LD(node(sel)):
         try:
             data = json.loads(raw)
         except ValueError:
@@ -62,7 +70,7 @@ def json_ld(sel: Selector) -> dict[str, Any]:
     return {}
 
 
-def meta(sel: Selector, *names: str) -> str | None:
+def meta(sel: Selector | etree._Element, *names: str) -> str | None:
     """The first non-empty `<meta>` content among `names` (property, name or itemprop)."""
     table = meta_table(sel)
     for name in names:
@@ -72,11 +80,11 @@ def meta(sel: Selector, *names: str) -> str | None:
     return None
 
 
-def meta_table(sel: Selector) -> dict[str, str]:
+def meta_table(sel: Selector | etree._Element) -> dict[str, str]:
     """All `<meta>` name/property/itemprop -> content of a page, read in one pass and cached
     for the page being processed (several extractors ask for different names); only the
     latest page is kept, so no old tree stays alive."""
-    root = sel.root
+    root = node(sel)
     cached = _META_CACHE.get(id(root))
     if cached is not None and cached[0] is root:
         return cached[1]
@@ -97,7 +105,7 @@ def meta_table(sel: Selector) -> dict[str, str]:
 _META_CACHE: dict[int, tuple[Any, dict[str, str]]] = {}
 
 
-def metadata_dates(sel: Selector) -> list[tuple[str, str]]:
+def metadata_dates(sel: Selector | etree._Element) -> list[tuple[str, str]]:
     """Machine-readable publication dates, best first, as (raw, source)."""
     out: list[tuple[str, str]] = []
     ld = json_ld(sel)
@@ -107,12 +115,12 @@ def metadata_dates(sel: Selector) -> list[tuple[str, str]]:
                  "dc.date.issued", "DC.date.issued")
     if value:
         out.append((value, "meta"))
-    for dt in sel.xpath("//*[@itemprop='datePublished']/@datetime | //time[@datetime]/@datetime").getall()[:2]:
+    for dt in _DATE_PUBLISHED(node(sel))[:2]:
         out.append((dt, "meta"))
     return out
 
 
-def is_article_by_metadata(sel: Selector) -> bool | None:
+def is_article_by_metadata(sel: Selector | etree._Element) -> bool | None:
     og_type = meta(sel, "og:type")
     if og_type:
         return og_type.lower() == "article"
@@ -363,10 +371,14 @@ BREADCRUMBS = (
 )
 
 
-def breadcrumb_category(sel: Selector) -> str | None:
+_BREADCRUMBS = tuple(compile_css(css) for css in BREADCRUMBS)
+
+
+def breadcrumb_category(sel: Selector | etree._Element) -> str | None:
     """The category an article is filed under: breadcrumb trail, JSON-LD or article:section."""
-    for css in BREADCRUMBS:
-        found = sel.css(css)
+    root = node(sel)
+    for query in _BREADCRUMBS:
+        found = query(root)
         text = element_text(found[-1]) if found else ""
         if text and text.lower() not in ("trang chủ", "trang nhất", "home"):
             return text

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from vpcrawl.extract.article import RawArticle, extract_generic, extract_with_family
+from vpcrawl.extract.article import RawArticle, extract_generic, extract_with_family, has_signature
 from vpcrawl.extract.generic import is_article_by_metadata
 from vpcrawl.sites.base import Family
 
@@ -34,16 +34,23 @@ _END_OF_PAGE_TEXT = re.compile(r"</(?:html|body)\s*>", re.I)
 _FONT_DECL = re.compile(r"(?:font-family\s*:|face\s*=)\s*([^;>}]{1,200})", re.I)
 
 
-def _mentions_legacy_font(lowered: str) -> bool:
-    """Cheap pre-check: `.vn` followed by a letter (`.vntime`), `vni` or `viscii` somewhere."""
-    if "vni" in lowered or "viscii" in lowered:
-        return True
-    i = lowered.find(".vn")
-    while i != -1:
-        if lowered[i + 3 : i + 4].isalpha():
+# `.vn` then a letter, `vni` or `viscii` in any case, found in the text itself: lowering a whole
+# page first costs more than the rest of the check. Case-insensitive on the lowered text means
+# exactly this: only V/v lower to v, N/n to n, S/s to s, C/c to c, and I/i and İ to a string
+# starting with i (İ to i + U+0307, so İ can only be a final i); a character is a letter exactly
+# when the first character of its lower case is.
+_DOT_VN = re.compile(r"\.[vV][nN]")
+_VNI_LOWER = re.compile("v(?:[nN][iI\u0130]|[iI][sS][cC][iI][iI\u0130])")
+_VNI_UPPER = re.compile("V(?:[nN][iI\u0130]|[iI][sS][cC][iI][iI\u0130])")
+
+
+def _mentions_legacy_font(text: str) -> bool:
+    """Cheap pre-check: `.vn` followed by a letter (`.vntime`), `vni` or `viscii` somewhere,
+    in any case."""
+    for m in _DOT_VN.finditer(text):
+        if text[m.end() : m.end() + 1].isalpha():
             return True
-        i = lowered.find(".vn", i + 3)
-    return False
+    return _VNI_LOWER.search(text) is not None or _VNI_UPPER.search(text) is not None
 
 
 def legacy_font_hint(html: str) -> str | None:
@@ -53,7 +60,7 @@ def legacy_font_hint(html: str) -> str | None:
     from vpcrawl.text.legacy import font_hint_encoding
 
     head = html[:200_000]
-    if not _mentions_legacy_font(head.lower()):
+    if not _mentions_legacy_font(head):
         return None
     declared = " ".join(m.group(1) for m in _FONT_DECL.finditer(head))
     return declared if font_hint_encoding(declared)[0] else None
@@ -108,7 +115,7 @@ def read_page(
         raw = extract_with_family(sel, url, family)
         if raw is not None:
             return PageResult(raw, "article")
-        signature = any(sel.css(css) for layout in family.layouts for css in layout.signature)
+        signature = has_signature(sel, family)
         if family.is_article_url(url_path(url)) or signature:
             raw = extract_generic(sel, url)
             # the same evidence zero-config demands: a date, and no metadata saying "not an

@@ -12,7 +12,7 @@ from vpcrawl.pipelines import is_prepared
 from vpcrawl.text.boilerplate import clean_blocks
 from vpcrawl.text.byline import Byline, parse_byline, split_byline, split_dateline
 from vpcrawl.text.legacy import detect_and_convert
-from vpcrawl.text.normalize import clean_text, restyle_tones
+from vpcrawl.text.normalize import clean_text, clean_texts, restyle_tones
 
 logger = logging.getLogger(__name__)
 MAX_FIELD_CHARS = 1_000_000
@@ -46,6 +46,13 @@ class CleanTextPipeline:
             value = restyle_tones(value, self.tone_style)
         return value or None
 
+    def _texts(self, values: list[str], font_hint: str | None) -> list[str]:
+        """`_text` of each value, empty results dropped (the paragraphs of a body: cleaned
+        together when no legacy font or tone style asks for more than `clean_text`)."""
+        if font_hint or self.tone_style != "keep" or any(len(v) > MAX_FIELD_CHARS for v in values):
+            return [t for t in (self._text(v, font_hint) for v in values) if t]
+        return [t for t in clean_texts(values) if t]
+
     def process_item(self, item: Any) -> Any:
         return item if is_prepared(item, self) else self.prepare(item)
 
@@ -63,7 +70,7 @@ class CleanTextPipeline:
             encoding = adapter.get("legacy_font_hint") or LEGACY_FONT.get(encoding) or encoding
         for name in ("title", "summary", "category"):
             adapter[name] = self._text(adapter.get(name), encoding)
-        cleaned = [b for b in (self._text(b, encoding) for b in blocks) if b]
+        cleaned = self._texts(blocks, encoding)
         cleaned = clean_blocks(cleaned)
         summary = adapter.get("summary")
         dateline_source = None

@@ -61,11 +61,10 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         if not is_prepared(item, self):
             self.prepare(item)
-        adapter = ItemAdapter(item)
         found = validate(item)
         if found:
             self.stats.inc_value("vpcrawl/validate/invalid")
-            logger.warning("invalid item %s: %s", adapter.get("url"), "; ".join(found))
+            logger.warning("invalid item %s: %s", ItemAdapter(item).get("url"), "; ".join(found))
             self._reject(item, found)
             raise DropItem("; ".join(found))
         self.stats.inc_value("vpcrawl/validate/ok")

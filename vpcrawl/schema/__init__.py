@@ -2,7 +2,9 @@
 
 `article.schema.json` (JSON Schema draft 2020-12) is the published contract; any standard
 validator accepts it. The pipeline validates every item, so this module compiles the schema
-once into plain Python closures instead of depending on a general validator at run time.
+once into plain Python closures instead of depending on a general validator at run time (and
+into one generated function that only says valid or not, run first: the closures then run only
+for an invalid item, for its messages).
 The compiler understands the keywords the schema uses (`type`, `enum`, `const`, `pattern`,
 `minLength`, `maxLength`, `minimum`, `maximum`, `required`, `properties`,
 `additionalProperties`, `items`, `minItems`, local `$ref`) and refuses any other assertion
@@ -227,7 +229,132 @@ def compile_schema(node: Mapping[str, Any], root: Mapping[str, Any] | None = Non
     return check_all
 
 
+Test = Callable[[Any], bool]
+
+_TYPE_TESTS = {
+    "null": "{x} is None",
+    "string": "isinstance({x}, str)",
+    "integer": "((isinstance({x}, int) and not isinstance({x}, bool)) or (isinstance({x}, float) and {x}.is_integer()))",
+    "number": "(isinstance({x}, (int, float)) and not isinstance({x}, bool))",
+    "boolean": "isinstance({x}, bool)",
+    "array": "isinstance({x}, (list, tuple))",
+    "object": "isinstance({x}, Mapping)",
+}
+
+
+class _TestWriter:
+    """Writes `test(value) -> bool` for a schema node as one Python function (no call per
+    keyword and property, no path or message building)."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root = root
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {"Mapping": Mapping}
+        self.count = 0
+
+    def _name(self, prefix: str, *value: Any) -> str:
+        """A fresh name for the generated code, bound to `value` when one is given."""
+        self.count += 1
+        name = f"{prefix}{self.count}"
+        if value:
+            self.names[name] = value[0]
+        return name
+
+    def _emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def node(self, node: Mapping[str, Any], x: str, depth: int) -> None:
+        """Statements returning False when `x` breaks `node`, as `compile_schema`'s check
+        would report (same keywords, same rules)."""
+        unknown = set(node) - _ANNOTATIONS - _ASSERTIONS
+        if unknown:
+            raise SchemaError(f"schema keywords not supported by vpcrawl.schema: {sorted(unknown)}")
+        emit = self._emit
+        if "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise SchemaError(f"only local $ref is supported: {ref!r}")
+            target: Any = self.root
+            for part in ref[2:].split("/"):
+                target = target[part]
+            self.node(target, x, depth)
+        if "type" in node:
+            types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+            for t in types:
+                if t not in _TYPE_TESTS:
+                    raise SchemaError(f"unknown type {t!r}")
+            emit(depth, f"if not ({' or '.join(_TYPE_TESTS[t].format(x=x) for t in types)}): return False")
+        if "enum" in node:
+            allowed = self._name("ENUM", tuple(node["enum"]))
+            emit(depth, f"if not any({x} == a and type({x}) is type(a) for a in {allowed}): return False")
+        if "const" in node:
+            const = self._name("CONST", node["const"])
+            emit(depth, f"if not ({x} == {const} and type({x}) is type({const})): return False")
+        if "pattern" in node:
+            search = self._name("SEARCH", re.compile(node["pattern"]).search)
+            emit(depth, f"if isinstance({x}, str) and {search}({x}) is None: return False")
+        if "minLength" in node or "maxLength" in node:
+            lo, hi = node.get("minLength", 0), node.get("maxLength")
+            too_long = f" or len({x}) > {hi!r}" if hi is not None else ""
+            emit(depth, f"if isinstance({x}, str) and (len({x}) < {lo!r}{too_long}): return False")
+        if "minimum" in node or "maximum" in node:
+            bounds = [f"{x} < {self._name('MINIMUM', node['minimum'])}"] if node.get("minimum") is not None else []
+            if node.get("maximum") is not None:
+                bounds.append(f"{x} > {self._name('MAXIMUM', node['maximum'])}")
+            if bounds:
+                emit(depth, f"if isinstance({x}, (int, float)) and not isinstance({x}, bool) and "
+                            f"({' or '.join(bounds)}): return False")
+        if "minItems" in node:
+            emit(depth, f"if isinstance({x}, (list, tuple)) and len({x}) < {node['minItems']!r}: return False")
+        if "items" in node:
+            e = self._name("e")
+            emit(depth, f"if isinstance({x}, (list, tuple)):")
+            emit(depth + 1, f"for {e} in {x}:")
+            self.node(node["items"], e, depth + 2)
+        if {"required", "properties", "additionalProperties"} & set(node):
+            required = tuple(node.get("required", ()))
+            props = node.get("properties", {})
+            extra = node.get("additionalProperties", True)
+            emit(depth, f"if isinstance({x}, Mapping):")
+            if required:
+                names = self._name("REQUIRED", required)
+                emit(depth + 1, f"for k in {names}:")
+                emit(depth + 2, f"if k not in {x}: return False")
+            if extra is not True:
+                known = self._name("KNOWN", frozenset(props))
+                k, y = self._name("k"), self._name("y")
+                emit(depth + 1, f"for {k}, {y} in {x}.items():")
+                emit(depth + 2, f"if {k} not in {known}:")
+                if extra is False:
+                    emit(depth + 3, "return False")
+                else:
+                    self.node(extra, y, depth + 3)
+            missing = self._name("MISSING", object())  # a fresh object: no value is it
+            for name, sub in props.items():
+                y = self._name("y")
+                emit(depth + 1, f"{y} = {x}.get({name!r}, {missing})")
+                emit(depth + 1, f"if {y} is not {missing}:")
+                before = len(self.lines)
+                self.node(sub, y, depth + 2)
+                if len(self.lines) == before:
+                    emit(depth + 2, "pass")
+
+
+def compile_test(node: Mapping[str, Any], root: Mapping[str, Any] | None = None) -> Test:
+    """Compile a schema node into `test(value) -> bool`: True exactly when the check that
+    `compile_schema` builds would report no problem (same keywords, same rules), without
+    building paths or messages. The validator runs it first and the full check only on a
+    value that fails, for its messages."""
+    writer = _TestWriter(node if root is None else root)
+    writer.node(node, "v", 1)
+    source = "def test(v):\n" + "\n".join(writer.lines) + "\n    return True\n"
+    namespace = dict(writer.names)
+    exec(compile(source, "<vpcrawl.schema test>", "exec"), namespace)  # our own generated code
+    return namespace["test"]  # type: ignore[no-any-return]
+
+
 _ITEM_CHECK = compile_schema(SCHEMA)
+_ITEM_TEST = compile_test(SCHEMA)
 _MANIFEST_CHECK = compile_schema(MANIFEST_SCHEMA, SCHEMA)
 
 
@@ -244,9 +371,14 @@ def export_view(item: Any) -> dict[str, Any]:
 
     Accepts a dict, any mapping, a dataclass instance (`ArticleItem`) or a Scrapy item.
     """
+    names = _EXPORT_NAMES.get(type(item))
+    if names is not None:  # a dataclass seen before: its exported fields, in field order
+        return {name: getattr(item, name) for name in names}
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        data = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
-    elif isinstance(item, Mapping):
+        names = _EXPORT_NAMES[type(item)] = tuple(
+            f.name for f in dataclasses.fields(item) if f.name not in _working_fields())
+        return {name: getattr(item, name) for name in names}
+    if isinstance(item, Mapping):
         data = dict(item)
     else:
         try:
@@ -259,6 +391,9 @@ def export_view(item: Any) -> dict[str, Any]:
     return data
 
 
+_EXPORT_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def validate(item: Any) -> list[str]:
     """Problems of one item against the schema (empty list = valid).
 
@@ -267,8 +402,11 @@ def validate(item: Any) -> list[str]:
     e.g. `published_at: '2021-11-19' does not match ...` or `documents[0].number: missing`;
     the part before the first colon is the error kind reports group by.
     """
+    data = export_view(item)
+    if _ITEM_TEST(data):
+        return []
     out: list[str] = []
-    _ITEM_CHECK(export_view(item), "", out)
+    _ITEM_CHECK(data, "", out)
     return out
 
 

@@ -323,11 +323,15 @@ def split_byline(blocks: list[str]) -> tuple[list[str], Byline | None]:
         return list(blocks), None
 
     drop = {(bi, li) for bi, li, _ in found}
+    touched = {bi for bi, _, _ in found}
     out: list[str] = []
     for bi, block in enumerate(blocks):
-        lines = block.split("\n")
-        kept = [ln for li, ln in enumerate(lines) if (bi, li) not in drop]
-        text = "\n".join(kept).strip()
+        if bi in touched:
+            lines = block.split("\n")
+            kept = [ln for li, ln in enumerate(lines) if (bi, li) not in drop]
+            text = "\n".join(kept).strip()
+        else:
+            text = block.strip()  # nothing dropped: the block as it was
         if text:
             out.append(text)
     found.reverse()  # top to bottom

@@ -20,6 +20,7 @@ import unicodedata
 __all__ = [
     "TONE_STYLES",
     "clean_text",
+    "clean_texts",
     "fold_punct",
     "restyle_tones",
     "syllable_parts",
@@ -136,6 +137,26 @@ def clean_text(s: str) -> str:
         if "\n\n\n" in s:
             s = _MANY_NEWLINES_RE.sub("\n\n", s)
     return s.strip(" \n")
+
+
+def clean_texts(texts: list[str]) -> list[str]:
+    """`[clean_text(t) for t in texts]`, with one scan of all the texts for what would need
+    repair (an article's paragraphs usually need none).
+
+    Joined by newlines the texts need no entity, special-character, NFC or space repair
+    exactly when none of them does: a newline is in no character reference, is no special
+    character, composes with nothing and starts no run of spaces. A text with nothing to
+    repair and no line break is then cleaned by stripping it; the others go through
+    `clean_text`.
+    """
+    if len(texts) < 2:
+        return [clean_text(t) for t in texts]
+    joined = "\n".join(texts)
+    if (("&" in joined and _ENTITY_RE.search(joined)) or "\r" in joined or "  " in joined
+            or _SPECIAL_RE.search(joined)
+            or (not joined.isascii() and not unicodedata.is_normalized("NFC", joined))):
+        return [clean_text(t) for t in texts]
+    return [t.strip(" \n") if "\n" not in t else clean_text(t) for t in texts]
 
 
 _PUNCT_MAP = {
