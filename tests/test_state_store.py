@@ -216,3 +216,31 @@ def test_atomic_is_all_or_nothing_even_inside_a_batch(tmp_path: Path) -> None:
                 store.record_article(f"https://x.vn/{i}", "x", f"{i:032x}")
     assert store.count() == 51
     store.close()
+
+
+def test_record_articles_applies_record_article_rules_in_order(tmp_path: Path) -> None:
+    """The bulk form gives the rows `record_article` would write one call at a time, also when
+    one article comes back within the batch (new, then unchanged, then revised)."""
+    def ts(d: datetime | None) -> int | None:
+        return None if d is None else int(d.timestamp())
+
+    u = [canonicalize(f"https://x.vn/tin-{i}.html") for i in range(4)]
+    ops = [  # (url, hash, published_at, seen_at)
+        (u[0], "aa" * 16, None, T0), (u[1], None, T0, T0), (u[0], "aa" * 16, T0, T0 + timedelta(1)),
+        (u[0], "bb" * 16, None, T0 + timedelta(2)), (u[2], "bb" * 16, T0, T0), (u[1], "cc" * 16, None, T0),
+        (u[3].replace("https://", "http://"), None, None, T0), (u[3], "dd" * 16, T0, T0 + timedelta(3)),
+        (u[2], "ff" * 16, T0 + timedelta(1), T0 + timedelta(1)), (u[2], "ff" * 16, T0, T0 + timedelta(2)),
+    ]
+    with StateStore(tmp_path / "one.sqlite") as one, StateStore(tmp_path / "bulk.sqlite") as bulk:
+        for store in (one, bulk):
+            store.record_article(u[1], "x", "ee" * 16, None, T0 - timedelta(9))
+            store.mark_removed(article_id(u[1]), T0 - timedelta(5))
+        for url, hh, pub, seen in ops:
+            one.record_article(url, "x", hh, pub, seen)
+        rows = ((bytes.fromhex(article_id(url)), url, "x", None if hh is None else bytes.fromhex(hh),
+                 ts(seen), ts(pub)) for url, hh, pub, seen in ops)
+        assert bulk.record_articles(rows, chunk=3) == len(ops)
+        for table in ("articles", "hashes"):
+            q = f"SELECT * FROM {table} ORDER BY 1"
+            assert bulk.conn.execute(q).fetchall() == one.conn.execute(q).fetchall()
+        assert [bulk.get(article_id(x)).revision for x in u] == [2, 2, 2, 2]

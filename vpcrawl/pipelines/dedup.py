@@ -55,7 +55,7 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         item_id = adapter["id"]
         shared = getattr(self.crawler, "vpcrawl_redis", None)  # other workers (distributed mode)
-        if item_id in state.run(run_id).articles or (shared is not None and not shared.claim_id(item_id)):
+        if state.emitted(run_id, item_id) or (shared is not None and not shared.claim_id(item_id)):
             self._count("same_url")
             raise DropItem(f"already emitted: {adapter['url']}", log_level="INFO")
         if not is_prepared(item, self):

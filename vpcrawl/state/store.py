@@ -140,6 +140,17 @@ CREATE TABLE IF NOT EXISTS listings (
 ) WITHOUT ROWID;
 """
 
+# `record_article`'s rules as one statement, for `record_articles` (?5 = seen_at twice)
+_SAME = "(excluded.content_hash IS NULL OR excluded.content_hash = content_hash)"
+_UPSERT_ARTICLE = (
+    "INSERT INTO articles VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 1, NULL) ON CONFLICT (id) DO UPDATE SET "
+    f"content_hash = CASE WHEN {_SAME} THEN content_hash ELSE excluded.content_hash END, "
+    f"published_at = CASE WHEN {_SAME} THEN coalesce(published_at, excluded.published_at) "
+    "ELSE coalesce(excluded.published_at, published_at) END, "
+    f"revision = CASE WHEN {_SAME} THEN revision ELSE revision + 1 END, "
+    "last_seen = excluded.last_seen, removed_at = NULL"
+)
+
 _COLS = (
     "id, canonical_url, site, content_hash, first_seen, last_seen, published_at, revision, "
     "removed_at"
@@ -378,6 +389,58 @@ class StateStore:
         rec = self._row(row)
         assert rec is not None
         return Recorded(status, rec, previous)
+
+    def record_articles(
+        self,
+        rows: Iterable[tuple[bytes, str, str, bytes | None, int, int | None]],
+        chunk: int = 1000,
+    ) -> int:
+        """`record_article` for many articles at once: the same rules, applied in the given order.
+
+        Rows are (8-byte id, canonical_url, site, 16-byte content hash or None, seen_at,
+        published_at), times in Unix seconds. A new id is inserted (revision 1, first_seen =
+        last_seen = seen_at); a known one keeps its first URL, site and first_seen, gets
+        last_seen = seen_at and is no longer removed; an absent or equal hash keeps the revision
+        (and the stored publication time, if any), another one bumps it (and a new publication
+        time, if given, replaces the stored one). Every hash is remembered (`find_by_hash`):
+        the first id recorded with it wins. Rows are consumed `chunk` at a time (an iterator
+        is never held in memory whole); returns the number of rows.
+        """
+        n = 0
+        buf: list[tuple] = []
+        with self._tx():
+            for row in rows:
+                buf.append(row)
+                if len(buf) >= chunk:
+                    n += self._record_chunk(buf)
+            if buf:
+                n += self._record_chunk(buf)
+        return n
+
+    def _record_chunk(self, buf: list[tuple]) -> int:
+        self.conn.executemany(_UPSERT_ARTICLE, buf)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO hashes VALUES (?, ?)", [(r[3], r[0]) for r in buf if r[3] is not None]
+        )
+        n = len(buf)
+        buf.clear()
+        return n
+
+    @contextmanager
+    def cache_limit(self, mb: int) -> Iterator[None]:
+        """Keep at most `mb` MB of this file's pages in RAM meanwhile, then the usual cache size.
+
+        For one big transaction: SQLite holds every page it dirtied until COMMIT unless the
+        cache is full, so a run's commit would otherwise grow the process by the size of what
+        it writes (up to the 64 MB cache); with a small cache the pages spill to the WAL.
+        """
+        with self._lock:
+            old = self.conn.execute("PRAGMA main.cache_size").fetchone()[0]
+            self.conn.execute(f"PRAGMA main.cache_size = {-1024 * mb}")
+            try:
+                yield
+            finally:
+                self.conn.execute(f"PRAGMA main.cache_size = {int(old)}")
 
     def import_articles(
         self,
