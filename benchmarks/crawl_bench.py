@@ -48,6 +48,7 @@ TARGET_RATIO = 0.7
 # A bare Scrapy; B `scrapy crawl portal` as shipped (page workers: VPCRAWL_PAGE_WORKERS=auto);
 # B0 the same with VPCRAWL_PAGE_WORKERS=0 (all of vpcrawl's work in the crawler process)
 KINDS = ("A", "B", "B0")
+REFERENCE = "A100"  # the bare spider with Scrapy's default CONCURRENT_ITEMS=100 (what B/A was before)
 TARGET_RSS_GROWTH = 1.2
 CRAWL_TIMEOUT = 1800
 
@@ -269,9 +270,11 @@ def crawl_cmd(kind: str, portal: dict[str, Any], base_url: str, work: Path, tag:
     common = ["-s", f"ADDONS={METER}", "-s", f"BENCH_METER_FILE={meter}"]
     if rss_at:
         common += ["-s", f"BENCH_RSS_AT={rss_at}"]
-    if kind == "A":
+    if kind in ("A", "A100"):
+        # A100: the bare spider at Scrapy's default CONCURRENT_ITEMS (100), for reference
+        default = ["-s", "CONCURRENT_ITEMS=100"] if kind == "A100" else []
         cmd = [SCRAPY, "runspider", str(BENCH / "bare_spider.py"), "-a", f"url={base_url}",
-               "-a", f"article_re={portal['article_re']}", *common]
+               "-a", f"article_re={portal['article_re']}", *default, *common]
         cwd = work / "bare"  # no scrapy.cfg here: Scrapy's defaults + the spider's custom_settings
         cwd.mkdir(exist_ok=True)
         return cmd, str(cwd), meter, out
@@ -409,12 +412,12 @@ def run(pages: int = 2000, reps: int = 3, families: tuple[str, ...] = gen_mirror
             for i, p in enumerate(manifest["portals"]):
                 run_crawl("A", p, server.url(i), work, -1)
             for rep in range(reps):
-                for kind in KINDS:
+                for kind in (*KINDS, REFERENCE):
                     for i, p in enumerate(manifest["portals"]):
                         c = run_crawl(kind, p, server.url(i), work, rep)
                         crawls.append(c)
                         extra = ""
-                        if kind != "A":
+                        if kind.startswith("B"):
                             o = c.output
                             extra = f"  items {o['items']}/{o['expected']}"
                         say(f"  rep {rep + 1} {kind} {p['site']:18} {c.pages:6} pages "
@@ -422,6 +425,7 @@ def run(pages: int = 2000, reps: int = 3, families: tuple[str, ...] = gen_mirror
                             f"RSS {c.maxrss_mb:6.1f} MB{extra}")
             a, b, b0 = (summarize(crawls, k) for k in KINDS)
             result["A"], result["B"], result["B0"] = a, b, b0
+            result["A100"] = summarize(crawls, REFERENCE)
             result["ratio"], result["ratio_B0"] = ({
                 "pages_per_s": x["pages_per_s"] / a["pages_per_s"],
                 "cpu_ms_per_page": x["cpu_ms_per_page"] / a["cpu_ms_per_page"],
@@ -675,6 +679,12 @@ def report(r: dict[str, Any]) -> str:
         f"{b0['dateparser_imported']!s:>9}",
         f"pages/s of each rep: A {a['all_pages_per_s']}, B {b['all_pages_per_s']}, B0 {b0['all_pages_per_s']}",
     ]
+    if "A100" in r:
+        a100 = r["A100"]
+        lines.append(
+            f"reference A100 (bare spider at Scrapy's default CONCURRENT_ITEMS=100, which vpcrawl sets to 4): "
+            f"{a100['pages_per_s']:.1f} pages/s, {a100['cpu_ms_per_page']:.2f} ms CPU/page; "
+            f"B/A100 {b['pages_per_s'] / a100['pages_per_s']:.2f}, B0/A100 {b0['pages_per_s'] / a100['pages_per_s']:.2f}")
     o = r["B_output"]
     lines += [
         "",

@@ -339,11 +339,18 @@ class _PagePool:
 
     def __init__(self, key: bytes, workers: int, settings: dict[str, Any], paths: list[str]) -> None:
         self.key, self.size, self.settings, self.paths = key, workers, settings, paths
-        self.workers: list[_Worker] = []
         self.waiting: deque[tuple[bytes, asyncio.Future[PageOutcome]]] = deque()
         self.users = 0
         self.started: asyncio.Future[None] | None = None
         self.broken: str | None = None
+        import multiprocessing
+
+        # Started now, when the crawl is set up: a worker needs ~0.5 s to import what it
+        # runs, which then overlaps the crawler's own start instead of delaying the first
+        # pages. Spawn, not fork: the crawler has threads (DNS, the feed writer) whose locks
+        # a forked child could inherit held.
+        ctx = multiprocessing.get_context("spawn")
+        self.workers = [_Worker(self, ctx, settings, paths) for _ in range(workers)]
 
     @classmethod
     def acquire(cls, workers: int, settings: dict[str, Any], paths: list[str]) -> _PagePool:
@@ -355,15 +362,9 @@ class _PagePool:
         return pool
 
     async def _start(self) -> None:
-        import multiprocessing
-
-        # spawn, not fork: the crawler has threads (DNS, the feed writer) whose locks a
-        # forked child could inherit held
-        ctx = multiprocessing.get_context("spawn")
+        """Connect the workers' pipes to the running event loop (on the first page)."""
         loop = asyncio.get_running_loop()
-        for _ in range(self.size):
-            worker = _Worker(self, ctx, self.settings, self.paths)
-            self.workers.append(worker)
+        for worker in self.workers:
             await worker.connect(loop)
 
     async def submit(self, job: PageJob) -> PageOutcome:
