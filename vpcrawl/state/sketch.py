@@ -47,6 +47,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +98,7 @@ def _u64(label: str) -> int:
 
 
 _MIX = np.array([_u64(f"vpcrawl-shingle-{i}") | 1 for i in range(8)], dtype=np.uint64)
+_LAST_BANDS: tuple[Any, list[int]] = (None, [])  # ((signature bytes, bands, rows), band hashes)
 _BAND_MIX = np.array([_u64(f"vpcrawl-band-{i}") | 1 for i in range(64)], dtype=np.uint64)
 
 
@@ -570,11 +572,20 @@ class NearDupIndex:
         return minhash(text, self.num_perm, self.shingle)
 
     def _band_hashes(self, sig: np.ndarray) -> list[int]:
+        # the dedup pipeline asks for the same signature's bands three times in a row (query
+        # the committed index, query the run's, add to the run's): computed once
+        global _LAST_BANDS
+        key = (sig.tobytes(), self.bands, self.rows)
+        last = _LAST_BANDS  # one read: another thread may replace it (a tuple, never mutated)
+        if last[0] == key:
+            return last[1]
         v = sig[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
         with np.errstate(over="ignore"):
             h = (v * _BAND_MIX[: self.rows]).sum(axis=1, dtype=np.uint64)
             h = _fmix(h)
-        return h.view(np.int64).tolist()
+        bands = h.view(np.int64).tolist()
+        _LAST_BANDS = (key, bands)
+        return bands
 
     @staticmethod
     def _empty(sig: np.ndarray) -> bool:
