@@ -70,7 +70,7 @@ def _through(item: Any, pipelines: list[Any]) -> dict[str, Any] | None:
     except DropItem:
         return None
     data = asdict(item)
-    for k in ("crawled_at", "prepared", "signature"):
+    for k in ("crawled_at", "prepared", "signature", "body_json"):
         data.pop(k)
     return data
 
@@ -177,7 +177,10 @@ def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
         here = read_fetched_page(_job(portal, path), build_stages(
             reader.pool.settings if reader.pool else {}, reader.paths)).item
         assert here is not None and first.item.body and first.item.body == here.body
-        assert {**asdict(first.item), "crawled_at": None} == {**asdict(here), "crawled_at": None}
+        # the pre-encoded body arrives tied to the body string it encodes
+        assert first.item.body_json == (first.item.body, here.body_json)
+        assert {**asdict(first.item), "crawled_at": None, "body_json": None} == \
+            {**asdict(here), "crawled_at": None, "body_json": None}
         assert reader.pool is not None
         for worker in reader.pool.workers:  # kill the worker, as the OOM killer would
             os.kill(worker.process.pid, signal.SIGKILL)
@@ -191,3 +194,38 @@ def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
         asyncio.run(scenario())
     finally:
         reader.close()
+
+
+def _export(exporter_cls: Any, items: list[Any]) -> bytes:
+    import io
+
+    from vpcrawl.items import EXPORT_FIELDS
+
+    buf = io.BytesIO()
+    exporter = exporter_cls(buf, fields_to_export=list(EXPORT_FIELDS), encoding="utf-8")
+    exporter.start_exporting()
+    for item in items:
+        exporter.export_item(item)
+    exporter.finish_exporting()
+    return buf.getvalue()
+
+
+def test_bodies_encoded_in_the_worker_export_byte_for_byte_as_scrapy_would() -> None:
+    from scrapy.exporters import JsonLinesItemExporter
+
+    from vpcrawl.feeds import JsonLinesExporter
+    from vpcrawl.pagework import _from_wire, _to_wire
+
+    stages = build_stages(_settings(), prepare_stages(get_project_settings()))
+    items = []
+    for portal, path in _cases():
+        out = _from_wire(_to_wire(read_fetched_page(_job(portal, path), stages)))
+        assert out.item is not None and isinstance(out.item.body_json, tuple), f"{portal.id}{path}"
+        items.append(out.item)
+    spliced = _export(JsonLinesExporter, items)
+    assert spliced == _export(JsonLinesItemExporter, items)
+    assert spliced.count(b"\n") == len(items)
+    # a pipeline that replaces the body voids the pre-encoded one: the new body is written
+    items[0].body = items[0].body + " (sửa)"
+    line = _export(JsonLinesExporter, items[:1])
+    assert line == _export(JsonLinesItemExporter, items[:1]) and "(sửa)".encode() in line

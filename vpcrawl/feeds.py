@@ -9,10 +9,12 @@ After the rename it tells the crawl state, which commits the run's articles only
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import IO, Any
 
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage
 
 PART_SUFFIX = ".part"
@@ -57,3 +59,46 @@ class AtomicFileFeedStorage(FileFeedStorage):
 
 feed_ready = object()  # signal: a feed is complete in its .part file (kwargs: part_path, final_path)
 feed_committed = object()  # signal: a feed file is complete under its final name (kwargs: path)
+
+
+# --- JSON Lines with pre-encoded bodies ----------------------------------------------------
+_BODY_MARK = "\x00vpcrawl-body\x00"
+_BODY_MARK_JSON = json.dumps(_BODY_MARK)  # how the encoder writes the mark: "\u0000vpcrawl-body\u0000"
+
+
+def encode_body(body: str) -> bytes:
+    """An article body as the JSON Lines exporter writes it (a JSON string, ensure_ascii=False,
+    UTF-8): made where the page was read, so the crawler process only splices it in."""
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+class JsonLinesExporter(JsonLinesItemExporter):
+    """Scrapy's JSON Lines exporter (`jsonlines`/`jsonl` in FEED_EXPORTERS), byte for byte,
+    that splices in an article body a page worker already encoded (`item.body_json`).
+
+    Encoding a 20,000-character Vietnamese body costs the crawler ~0.15 ms per article, the
+    one process every page passes through. The splice is used only when it cannot change the
+    output: the body is still the very string the worker encoded (no later pipeline replaced
+    it), the feed is UTF-8 without ASCII escaping or indentation, and the mark appears once;
+    otherwise the item is exported the usual way.
+    """
+
+    def export_item(self, item: Any) -> None:
+        pre = getattr(item, "body_json", None)
+        body = getattr(item, "body", None)
+        if (not isinstance(pre, tuple) or body is None or pre[0] is not body
+                or (self.encoding or "").lower().replace("-", "") != "utf8"
+                or self._kwargs.get("ensure_ascii") or self._kwargs.get("indent") is not None):
+            super().export_item(item)
+            return
+        itemdict = dict(self.get_serialized_fields(item))
+        if itemdict.get("body") is not body:  # not exported, or a serializer changed it
+            super().export_item(item)
+            return
+        itemdict["body"] = _BODY_MARK
+        encoded = self.encoder.encode(itemdict)
+        if encoded.count(_BODY_MARK_JSON) != 1:
+            super().export_item(item)
+            return
+        head, _, tail = encoded.partition(_BODY_MARK_JSON)
+        self.file.write(head.encode("utf-8") + pre[1] + (tail + "\n").encode("utf-8"))

@@ -53,6 +53,8 @@ class ArticleItem:
     signature: bytes | None = field(default=None, repr=False)
     # Pipelines whose `prepare` already ran on this item in a page worker (by stage name).
     prepared: list[str] = field(default_factory=list, repr=False)
+    # The body as the JSON Lines feed writes it, encoded by the page worker (vpcrawl.feeds).
+    body_json: Any = field(default=None, repr=False)
 
 
 WORKING_FIELDS = (
@@ -64,5 +66,6 @@ WORKING_FIELDS = (
     "legacy_font_hint",
     "signature",
     "prepared",
+    "body_json",
 )
 EXPORT_FIELDS = tuple(f.name for f in fields(ArticleItem) if f.name not in WORKING_FIELDS)

@@ -43,6 +43,7 @@ from scrapy.utils.misc import load_object
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links
 from vpcrawl.extract.page import legacy_font_hint, looks_truncated, read_page
+from vpcrawl.feeds import encode_body
 from vpcrawl.items import ArticleItem
 from vpcrawl.pipelines import stage_name
 from vpcrawl.process import CounterStats, canonical_url, item_from_raw
@@ -170,6 +171,8 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
                 counts: Counter[str] = Counter()
                 run_prepare(out.item, stages, counts)
                 out.stats = dict(counts)
+                if out.item.body:
+                    out.item.body_json = encode_body(out.item.body)
         else:
             out.links = extract_links(sel, job.url, family)
     except Exception as exc:  # a page that breaks reading is reported, never fatal
@@ -194,6 +197,9 @@ def _from_wire(message: bytes) -> PageOutcome:
     out, body = pickle.loads(message)
     if body is not None:
         out.item.body = body.decode("utf-16-le", "surrogatepass")
+        if isinstance(out.item.body_json, bytes):
+            # valid for this very string only: a pipeline that replaces the body voids it
+            out.item.body_json = (out.item.body, out.item.body_json)
     return out
 
 

@@ -45,6 +45,8 @@ LOG_LEVEL = "INFO"
 # --- Output: UTF-8 JSON Lines, only the public fields. ---
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(EXPORT_FIELDS)
+# Scrapy's JSON Lines exporter, byte for byte, that splices in bodies page workers encoded.
+FEED_EXPORTERS = {"jsonlines": "vpcrawl.feeds.JsonLinesExporter", "jsonl": "vpcrawl.feeds.JsonLinesExporter"}
 
 ITEM_PIPELINES = {
     "vpcrawl.pipelines.clean.CleanTextPipeline": 100,
