@@ -1,22 +1,26 @@
 """The per-page fast paths give exactly what the plain code they replace gives.
 
-Compiled selector queries (split at the leftmost compound, per-page memo, class/id index)
-against parsel's `Selector.css` on every fixture page; the legacy-font pre-check against
-lowering the page; the batched `clean_texts` against `clean_text`; the schema's compiled
-test against its full check.
+Compiled selector queries (split at the leftmost compound, per-page memo, class/id index,
+tag scans, Python matching under small elements) against parsel's `Selector.css` on every
+fixture page; the listing's URL joining, date search and page-parameter test against
+`urljoin`, `DATE_TEXT` and `PAGE_PARAM`; the legacy-font pre-check against lowering the page;
+the batched `clean_texts` against `clean_text`; the schema's compiled test against its full
+check.
 """
 
 from __future__ import annotations
 
 import copy
 import random
+import re
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from parsel import Selector
 
 from tests.conftest import mirror_portals
-from vpcrawl.extract import article, generic, query
+from vpcrawl.extract import article, generic, listing, query
 from vpcrawl.extract.page import _mentions_legacy_font
 from vpcrawl.schema import SCHEMA, compile_schema, compile_test
 from vpcrawl.sites import FAMILIES
@@ -24,6 +28,19 @@ from vpcrawl.text.normalize import clean_text, clean_texts
 
 ATTRS = ("signature", "title", "summary", "body", "date", "byline", "category", "tags", "attachments",
          "captions", "lead_image", "body_exclude")
+LISTING_ATTRS = ("item", "item_link", "item_date", "next_page")
+# what extract_links and canonical_url run on a page root
+PAGE_LISTING_SELECTORS = sorted(
+    {css for family in FAMILIES.values() for attr in ("item", "next_page") for css in getattr(family.listing, attr)}
+    | {listing._ANCHORS.css, "link[rel=canonical]::attr(href)"}
+)
+# what extract_links runs under a listing entry, and a few shapes the Python matching reads
+ENTRY_SELECTORS = sorted(
+    {css for family in FAMILIES.values() for attr in ("item_link", "item_date") for css in getattr(family.listing, attr)}
+    | {"a[href], a[onclick]", "li a", "div > a[href]", "ul > li a.x[href]", "* a", "div *", "[href]", "#x",
+       "a#x[title=Next]", "span.a.b", "li:first-child", "a[href$='.pdf']", "a::attr(href)", "h3 a::attr(href)",
+       "div.a > p, span", "p ~ p"}
+)
 
 
 def _selectors() -> list[str]:
@@ -40,6 +57,7 @@ def _selectors() -> list[str]:
     found.update(generic.BREADCRUMBS)
     found.update({"[datetime]::attr(datetime)", "a[href]", "h1", "div + p", "p ~ p", "li:first-child",
                   "div > p:last-of-type", "*.x", "div.a.b", "#x p"})
+    found.update(PAGE_LISTING_SELECTORS)
     return sorted(found)
 
 
@@ -100,6 +118,119 @@ def test_queries_match_parsel(name: str, html: str) -> None:
             assert _same(q(el), expected), (name, css, el.tag, el.get("class"))
             first = q.first(el)
             assert (first is None) if not expected else (first is expected[0] or first == expected[0]), (name, css)
+
+
+@pytest.mark.parametrize(("name", "html"), _pages(), ids=lambda v: v if isinstance(v, str) and len(v) < 90 else "")
+def test_listing_queries_match_parsel(name: str, html: str) -> None:
+    """Under the listing entries every family's item selectors find on the page (and a few
+    other elements), calling a query and scanning the element in Python both give what
+    parsel gives."""
+    sel = Selector(text=html)
+    root = sel.root
+    entries = {id(s.root): s for family in FAMILIES.values() for css in family.listing.item for s in sel.css(css)}
+    others = [el for el in root.iter("li", "div", "td", "tr", "ul") if len(el)]
+    contexts = [*entries.values(), *(Selector(root=el, type="html") for el in others[:: max(1, len(others) // 6)][:6]),
+                sel]
+    for sub in contexts:
+        el = sub.root
+        for css in ENTRY_SELECTORS:
+            q = query.compile_css(css)
+            got = sub.css(css)
+            expected = [s.root for s in got]
+            first = expected[0] if expected else None
+            for found in (q(el), q.scan(el)):
+                assert _same(found, expected), (name, css, el.tag, el.get("class"))
+            for found in (q.first(el), q.scan_first(el)):
+                assert (found is None) if first is None else (found is first or found == first), (name, css)
+
+
+def _link_target(base: str, href: str) -> str | None:
+    """What `listing._Base.join` replaces (link_target before it)."""
+    url = urljoin(base, href).split("#", 1)[0]
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return None
+    return url
+
+
+def _outcome(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except ValueError as exc:  # urlsplit: invalid IPv6 host
+        return ("ValueError", str(exc))
+
+
+def test_link_join_is_urljoin() -> None:
+    bases = ["http://h.vn/a/b?x=1", "https://h.vn/", "http://h.vn", "HTTP://H.vn/x/", "http://[::1]/a",
+             "http://h.vn/a;p?q#f", "ftp://h/x", "", "http:///x", "http://u@h.vn:80/p", "http://h.vn/a/./b/../c",
+             "http://hà.vn/x", "https://h.vn/p?page=2#top", "mailto:x@h.vn", "http://h.vn\t/x", "//h.vn/x",
+             "http://127.0.0.1:8000/news/tin/page-2"]
+    pieces = ["/", "//", "http://", "https://", "HTTP://", "Https://", "ftp://", "mailto:", "javascript:", "a", "b.htm",
+              "é", ".", "..", "./", "../", "?", "#", ";", ":", "@", "[", "]", "[::1]", "%20", " ", "\t", "\n", "\r",
+              "\x00", "=", "&", "h.vn", "hà.vn", "1", "p=2", "x.aspx?", "\\"]
+    rng = random.Random(7)
+    hrefs = [*pieces, "/a/b", "/a/../b", "/a/./b", "/a;x", "/a?b#c", "/?", "/#", "http://h.vn", "http://h.vn?",
+             "https://h.vn/a?b=1#x", "http://h.vn/a/../b", "http://[::1", "http://x]/", "http:///a", "http://h.vn;x/a"]
+    for _ in range(20_000):
+        hrefs.append("".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))))
+    for base in bases:
+        page = listing._Base(base)
+        for href in hrefs:
+            if not href:
+                continue
+            assert _outcome(page.join, href) == _outcome(_link_target, base, href), (base, href)
+
+
+def _every_char() -> str:
+    return "".join(map(chr, range(0x110000)))
+
+
+def _matched(pattern: str, chars: str, flags: int = 0) -> set[str]:
+    return {m.group() for m in re.finditer(pattern, chars, flags)}
+
+
+def test_date_and_page_hints_read_the_letters_as_re_does() -> None:
+    """The character classes the listing's fast paths use are what `re.I` and `\\s`, `\\d` match."""
+    chars = _every_char()
+    assert _matched(r"\s", chars) == {c for c in chars if c.isspace()}
+    assert _matched(r"\d", chars) == {c for c in chars if c.isdecimal()}
+    for pattern, letters in ((r"\d|[hH][ôÔ][mM]|[vV][ừỪ][aA]", "hômvừa"),):
+        assert pattern == listing._DATE_START.pattern
+        for letter in letters:
+            case_sensitive = re.search(rf"\[[^]]*{letter}[^]]*\]", pattern)
+            assert case_sensitive is not None
+            assert _matched(case_sensitive.group(), chars) == _matched(letter, chars, re.I), letter
+    for letter in "nhv":  # the lookahead of the date scan
+        assert _matched(f"[{letter}]", chars, re.I) == _matched(letter, chars, re.I)
+    for letter in "pagetrn":  # "/page", "/trang" found in `url.lower()`
+        assert {c.lower() for c in _matched(letter, chars, re.I)} == {letter}
+    assert listing._FAST_DATES  # DATE_TEXT is the one the fast search was written for
+
+
+def test_find_date_is_date_text_search() -> None:
+    pieces = ["1", "12", "2023", "٣", "/", ".", "-", " ", "  ", "\xa0", "\u2003", "\n", ",", "ngày", "NGÀY", "Ngày",
+              "tháng", "THÁNG", "năm", "hôm", "HÔM", "vừa", "VỪA", "xong", "qua", "nay", "phút", "giờ", "tuần",
+              "trước", "a", "Hội nghị", "x", "h", "v", "n", "ô", "_"]
+    rng = random.Random(11)
+    texts = ["", "12/03/2021", "ngày 5 tháng 3 năm 2020", "hôm qua", "3 giờ trước", "2020-01-02", "x ngày  1/2/2020"]
+    for _ in range(40_000):
+        texts.append("".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))))
+    for text in texts:
+        want = generic.DATE_TEXT.search(text)
+        got = listing.find_date(text)
+        assert (got and (got.span(), got.group())) == (want and (want.span(), want.group())), repr(text)
+
+
+def test_page_param_test_is_page_param_search() -> None:
+    pieces = ["page", "PAGE", "Page", "pagenum", "pagenumber", "pageindex", "pageİndex", "trang", "TRANG", "start",
+              "ſtart", "_cur", "paged", "p", "P", "=", "&", "?", ";", "/", "-", ".html", ".htm", "1", "23", "٣", "\n",
+              "x", "a", "_", "#", "http://h.vn", "/page-", "/trang/"]
+    rng = random.Random(5)
+    urls = ["http://h.vn/page/2", "http://h.vn/trang-3.html", "http://h.vn/?p=2", "http://h.vn/x?pageindex=3&a=b",
+            "http://h.vn/x;jsessionid?a=1&_cur=2", "http://h.vn/x?ab_start=5"]
+    for _ in range(40_000):
+        urls.append("".join(rng.choice(pieces) for _ in range(rng.randint(1, 10))))
+    for url in urls:
+        assert listing.has_page_param(url) == (listing.PAGE_PARAM.search(url) is not None), repr(url)
 
 
 def test_legacy_font_precheck_is_lowering_the_page() -> None:

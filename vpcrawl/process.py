@@ -17,6 +17,7 @@ from parsel import Selector
 
 from vpcrawl.extract.article import RawArticle
 from vpcrawl.extract.page import legacy_font_hint, looks_truncated, read_page
+from vpcrawl.extract.query import compile_css, node
 from vpcrawl.items import EXPORT_FIELDS, ArticleItem
 from vpcrawl.pipelines.clean import CleanTextPipeline
 from vpcrawl.pipelines.dates import DatePipeline
@@ -50,12 +51,15 @@ def item_from_raw(raw: RawArticle, url: str, site: str, fetched_at: datetime,
     )
 
 
+_CANONICAL = compile_css("link[rel=canonical]::attr(href)")  # the `<link>` elements, not a page walk
+
+
 def canonical_url(sel: Selector, page_url: str, rules: CanonicalRules | None,
                   own_host: Callable[[str], bool]) -> str:
     """The article's canonical URL: the page's `<link rel=canonical>` when it points to the
     portal itself (how one article reached under two URLs gets one id), else the page URL,
     canonicalized with the family's rules."""
-    href = sel.css("link[rel=canonical]::attr(href)").get()
+    href = _CANONICAL.first(node(sel))
     url = page_url
     if href:
         candidate = urljoin(page_url, href.strip())

@@ -15,10 +15,16 @@ rest of the path from the element it found (`./descendant::a[...]`). XPath locat
 compose, so that is the same node-set; whenever the halves could disagree on order (several
 elements for the first half, several selectors of a group matching) the whole XPath runs, or
 matches are put back in document order. A leftmost compound of classes or an id (`div.sapo`,
-`.article_content`, `#Author`) is looked up in the page's attribute index (every `class` and
-`id` attribute, from one `//@class` and one `//@id` walk), a bare tag with lxml's `iter(tag)`;
-once the index is built, selectors of that kind are answered from it under any element of
-the page too (the body's excluded widgets, its captions).
+`.article_content`, `#Author`, maybe with `[a]` / `[a=v]` tests) is looked up in the page's
+attribute index (every `class` and `id` attribute, from one `//@class` and one `//@id` walk;
+until a tagless `.word` is asked, `tag.word` reads that tag's elements only), a bare tag (or
+`tag[a=v]`) with lxml's `iter(tag)`; once the index is built, selectors of that kind are
+answered from it under any element of the page too (the body's excluded widgets, its
+captions). A group of such bare tags (`a[href], a[onclick]`, `link[rel=canonical]`) is one
+`iter()` under any element, and `<selector>::attr(name)` reads the attribute of the
+selector's elements. Under a small element (a listing entry) `scan()` matches selectors of
+tags, classes, ids and attribute tests joined by ` ` and `>` in Python: an XPath evaluation
+costs more there than looking at the entry's few nodes.
 
 What is remembered belongs to the latest page root queried (held, like `generic.meta_table`'s
 cache, until another page is queried): a page must not be modified between its queries, which
@@ -28,12 +34,12 @@ extraction never does.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from itertools import pairwise
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cssselect import parse as parse_css
-from cssselect.parser import Class, CombinedSelector, Element, Hash
+from cssselect.parser import Attrib, Class, CombinedSelector, Element, FunctionalPseudoElement, Hash
+from cssselect.parser import Selector as ParsedSelector
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator, css2xpath
@@ -53,14 +59,14 @@ def _xpath(expr: str) -> etree.XPath:
     return etree.XPath(expr, smart_strings=False)
 
 
-def _split(css: str) -> tuple[_Part, ...] | None:
+def _split(selectors: Sequence[Any]) -> tuple[_Part, ...] | None:
     """Per selector of the group: the XPath of its leftmost compound, the compiled XPath of
     the rest of its path relative to a node that compound matched (None when there is no
-    rest), whether the rest only reaches inside that node, and its whole compiled XPath.
+    rest) and from a node-set of them (`$leads/...`), and its whole compiled XPath.
     None when a selector has a pseudo-element (`::text`, `::attr()`) or does not translate to
     `<leftmost compound>/<rest>`: the query then always runs whole."""
     parts = []
-    for selector in parse_css(css):
+    for selector in selectors:
         if selector.pseudo_element is not None:
             return None
         full = _TRANSLATOR.selector_to_xpath(selector, _PREFIX, translate_pseudo_elements=True)
@@ -73,39 +79,38 @@ def _split(css: str) -> tuple[_Part, ...] | None:
         rest = full[len(lead):]
         if rest and not rest.startswith("/"):
             return None
-        parts.append(_Part(lead, _xpath("." + rest) if rest else None, bool(_INSIDE.match(rest)),
+        parts.append(_Part(lead, _xpath("." + rest) if rest else None, _xpath("$leads" + rest) if rest else None,
                            _xpath(full), _lookup(tree)))
     return tuple(parts)
 
 
-def _lookup(compound: Any) -> tuple[str, tuple[str, ...], str | None] | None:
-    """("class", words, tag) for a compound `tag.w1.w2` / `.w1` (classes only), ("id", (value,),
-    tag) for `tag#value` / `#value`: leads the page's attribute index answers; ("tag", (), tag)
-    for a bare `tag`: lxml's `iter(tag)` answers it. None otherwise."""
-    words: list[str] = []
-    while isinstance(compound, Class):
-        word = compound.class_name
-        if not word or not _NON_WHITESPACE(word):
-            return None  # cssselect: matches nothing; the XPath says so
-        words.append(word)
-        compound = compound.selector
-    ident = None
-    if isinstance(compound, Hash) and not words:
-        ident = compound.id
-        compound = compound.selector
-    if not isinstance(compound, Element) or compound.namespace is not None:
+def _lookup(compound: Any) -> _Lookup | None:
+    """("class", words, tag, conditions) for a compound `tag.w1.w2[a=v]` / `.w1` (classes, maybe
+    attribute tests), ("id", (value,), tag, conditions) for `tag#value` / `#value`: leads the
+    page's attribute index answers; ("tag", (), tag, conditions) for a bare `tag` or `tag[a]`,
+    `tag[a=v]`, `tag[a][b=w]`: lxml's `iter(tag)` answers it. None otherwise (see
+    `_compound_test`)."""
+    test = _compound_test(compound)
+    if test is None:
         return None
-    tag = compound.element
-    if tag is not None:
-        if not _SAFE_NAME(tag):
-            return None
-        tag = tag.lower()  # as HTMLTranslator does
+    tag, classes, ident, conditions = test
     if ident is not None:
-        return ("id", (ident,), tag)
-    if words:
-        words.reverse()
-        return ("class", tuple(words), tag)
-    return ("tag", (), tag) if tag is not None else None
+        return ("id", (ident,), tag, conditions) if not classes else None
+    if classes:
+        return ("class", classes, tag, conditions)
+    return ("tag", (), tag, conditions) if tag is not None else None
+
+
+_Condition = tuple[str, str | None]  # attribute name, and the value it equals (None: present)
+_Lookup = tuple[str, tuple[str, ...], str | None, tuple[_Condition, ...]]
+
+
+def _meets(el: Any, conditions: tuple[_Condition, ...]) -> bool:
+    for name, value in conditions:
+        found = el.get(name)
+        if found is None or (value is not None and found != value):
+            return False
+    return True
 
 
 _SAFE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]*$").match  # cssselect's is_safe_name
@@ -117,23 +122,55 @@ _ID_ATTRS = etree.XPath("//@id", smart_strings=True)
 
 class _AttrIndex:
     """The page's `class` and `id` attributes by class word and by value, in document order
-    (two walks of the tree in all, however many `tag.word` and `#value` leads are asked)."""
+    (two walks of the tree in all, however many `tag.word` and `#value` leads are asked).
 
-    __slots__ = ("_classes", "_ids", "root")
+    A `tag.word` lead asked before any tagless `.word` one reads the class words of that
+    tag's elements only (one `iter(tag)`): a listing page asks a few `div.x`, `ul.y` leads,
+    and reading every class attribute of the page costs more than those few tags do."""
+
+    __slots__ = ("_by_tag", "_classes", "_ids", "root")
 
     def __init__(self, root: Any) -> None:
         self.root = root
         self._classes: dict[str, list[Any]] | None = None
         self._ids: dict[str, list[Any]] | None = None
+        self._by_tag: dict[str, dict[str, list[Any]]] = {}
+
+    def _tag_classes(self, tag: str) -> dict[str, list[Any]]:
+        """The class words of the page's `tag` elements, from one `iter(tag)`."""
+        table = self._by_tag.get(tag)
+        if table is None:
+            table = self._by_tag[tag] = {}
+            for el in self.root.iter(tag):
+                value = el.get("class")
+                if value:
+                    for word in _words(value):
+                        found = table.get(word)
+                        if found is None:
+                            if word:
+                                table[word] = [el]
+                        elif found[-1] is not el:
+                            found.append(el)
+        return table
 
     def has(self, kind: str) -> bool:
         """The table for this kind of lookup is built (or needs none)."""
         return kind == "tag" or (self._classes if kind == "class" else self._ids) is not None
 
-    def elements(self, kind: str, values: tuple[str, ...], tag: str | None) -> list[Any]:
-        """`descendant-or-self::tag[<class words / id test>]` from the page's root element."""
+    def elements(self, kind: str, values: tuple[str, ...], tag: str | None,
+                 conditions: tuple[_Condition, ...] = ()) -> list[Any]:
+        """`descendant-or-self::tag[<class words / id / attribute test>]` from the page's root
+        element."""
         if kind == "tag":
+            if conditions:
+                return [el for el in self.root.iter(tag) if _meets(el, conditions)]
             return list(self.root.iter(tag))
+        if kind == "class" and self._classes is None and tag is not None:
+            # `tag.word` before the whole class table is built: that tag's elements only
+            els = self._tag_classes(tag).get(values[0], ())
+            if len(values) > 1:
+                els = [el for el in els if all(w in _words(el.get("class")) for w in values[1:])]
+            return [el for el in els if _meets(el, conditions)] if conditions else list(els)
         if kind == "class":
             table = self._classes
             if table is None:
@@ -157,7 +194,9 @@ class _AttrIndex:
                     table.setdefault(str(attr), []).append(attr)
             attrs = table.get(values[0], ())
         owners = [attr.getparent() for attr in attrs]
-        return owners if tag is None else [el for el in owners if el.tag == tag]
+        if tag is not None:
+            owners = [el for el in owners if el.tag == tag]
+        return [el for el in owners if _meets(el, conditions)] if conditions else owners
 
 
 def _words(value: str) -> list[str]:
@@ -169,20 +208,21 @@ def _words(value: str) -> list[str]:
 class _Part:
     """One selector of a group, split at its leftmost compound (see `_split`)."""
 
-    __slots__ = ("inside", "lead", "lookup", "rest", "whole")
+    __slots__ = ("from_leads", "lead", "lookup", "rest", "whole")
 
-    def __init__(self, lead: str, rest: etree.XPath | None, inside: bool, whole: etree.XPath,
-                 lookup: tuple[str, tuple[str, ...], str | None] | None) -> None:
+    def __init__(self, lead: str, rest: etree.XPath | None, from_leads: etree.XPath | None,
+                 whole: etree.XPath, lookup: _Lookup | None) -> None:
         self.lead = lead
         self.rest = rest
-        self.inside = inside
+        self.from_leads = from_leads
         self.whole = whole
         self.lookup = lookup
 
     def run(self, root: Any, memo: dict[str, list[Any]]) -> list[Any]:
         """This selector's matches on a page root: the lead's matches (remembered, or from the
-        attribute index), then the rest of the path from each, when that is cheaper than
-        walking the page again."""
+        attribute index), then the rest of the path from them, which walks their sub-trees
+        (or siblings) only: `$leads/<rest>`, with `$leads` every node the leftmost compound
+        matches, is the whole path's node-set, in document order."""
         if self.rest is None:
             return list(_leads(root, self))
         leads = memo.get(self.lead)
@@ -194,28 +234,7 @@ class _Part:
             return []
         if len(leads) == 1:
             return self.rest(leads[0])
-        if self.inside and len(leads) <= _MAX_SEPARATE and not _nested(leads):
-            # separate sub-trees in document order: their matches are in document order too
-            return [m for el in leads for m in self.rest(el)]
-        return self.whole(root)
-
-
-_MAX_SEPARATE = 8  # beyond this many containers one walk of the page is cheaper
-
-
-# A rest of path whose first step is the child or descendant axis: every node it reaches from
-# an element lies inside that element (cssselect's later steps are child, descendant and
-# following-sibling ones, which stay inside too).
-_INSIDE = re.compile(r"/(?:descendant::|descendant-or-self::|[A-Za-z_*][\w.-]*(?:[\[/]|$))")
-
-
-def _nested(elements: list[Any]) -> bool:
-    """Some element of a document-ordered list lies inside another one."""
-    for before, el in pairwise(elements):
-        for ancestor in el.iterancestors():
-            if ancestor is before:
-                return True
-    return False
+        return self.from_leads(root, leads=leads)  # type: ignore[misc]
 
 
 # The leftmost-compound results of the page being read, and its attribute index: only the
@@ -278,17 +297,203 @@ def _document_key(el: Any) -> tuple[int, ...]:
 _WHOLE = object()  # "run the whole XPath"
 
 
+def _attribute_of(selectors: list[Any], whole: str) -> str | None:
+    """`name` for a single `<selector>::attr(name)` whose XPath is the selector's own plus
+    `/@name` (an element's attribute, at most one per element: the matches' values, in their
+    order, are the attribute nodes the XPath gives); else None."""
+    if len(selectors) != 1:
+        return None
+    pseudo = selectors[0].pseudo_element
+    if not isinstance(pseudo, FunctionalPseudoElement) or pseudo.name != "attr" or len(pseudo.arguments) != 1:
+        return None
+    name = pseudo.arguments[0].value
+    if not isinstance(name, str) or not _SAFE_NAME(name) or ":" in name:
+        return None
+    element = ParsedSelector(selectors[0].parsed_tree, None)
+    if whole != _TRANSLATOR.selector_to_xpath(element, _PREFIX, translate_pseudo_elements=True) + "/@" + name:
+        return None
+    return name
+
+
+def _scan_of(parts: tuple[_Part, ...] | None) -> tuple[tuple[str, ...], dict[str, list[Any]]] | None:
+    """For a group of bare compounds `tag`, `tag[a]`, `tag[a=v]` (no combinator, no class or
+    id): the tags, and each tag's attribute tests. One `iter(*tags)` from any element then
+    gives the group's matches in document order, each once."""
+    if not parts or any(part.rest is not None or part.lookup is None or part.lookup[0] != "tag"
+                        for part in parts):
+        return None
+    tests: dict[str, list[Any]] = {}
+    for part in parts:
+        _, _, tag, conditions = part.lookup  # type: ignore[misc]
+        tests.setdefault(tag, []).append(conditions)
+    return tuple(tests), tests
+
+
+_Test = tuple[str | None, tuple[str, ...], str | None, tuple[_Condition, ...]]
+
+
+def _compound_test(compound: Any) -> _Test | None:
+    """(tag or None for `*`, class words, id, attribute tests) of a compound made of a tag,
+    classes, an id and `[a]` / `[a=v]` attributes, as HTMLTranslator reads them (tag and
+    attribute names lower-cased, values as written); None for anything else (pseudo-classes,
+    other attribute operators, namespaces)."""
+    classes: list[str] = []
+    conditions: list[_Condition] = []
+    ident = None
+    while True:
+        if isinstance(compound, Class):
+            word = compound.class_name
+            if not word or not _NON_WHITESPACE(word):
+                return None
+            classes.append(word)
+        elif isinstance(compound, Hash):
+            if ident is not None:
+                return None
+            ident = compound.id
+        elif isinstance(compound, Attrib):
+            if compound.namespace is not None or compound.operator not in ("exists", "="):
+                return None
+            name = compound.attrib.lower()
+            if not _SAFE_NAME(name) or ":" in name:
+                return None
+            conditions.append((name, compound.value.value if compound.operator == "=" else None))
+        else:
+            break
+        compound = compound.selector
+    if not isinstance(compound, Element) or compound.namespace is not None:
+        return None
+    tag = compound.element
+    if tag is not None:
+        if not _SAFE_NAME(tag):
+            return None
+        tag = tag.lower()
+    classes.reverse()  # as written (the index looks the first one up)
+    return tag, tuple(classes), ident, tuple(conditions)
+
+
+def _passes(el: Any, test: _Test) -> bool:
+    """`el` is an element the compound matches: `self::tag[@class ... and @id = ... and @a]`."""
+    tag, classes, ident, conditions = test
+    if tag is not None:
+        if el.tag != tag:
+            return False
+    elif not isinstance(el.tag, str):
+        return False  # `*`: elements only
+    if ident is not None and el.get("id") != ident:
+        return False
+    if classes:
+        value = el.get("class")
+        if not value:
+            return False
+        words = _words(value)
+        for word in classes:
+            if word not in words:
+                return False
+    return not conditions or _meets(el, conditions)
+
+
+_Chain = tuple[tuple[_Test, str | None], ...]  # (compound, combinator to its left), left first
+
+
+def _chains_of(selectors: Sequence[Any]) -> tuple[_Chain, ...] | None:
+    """Each selector as compounds joined by descendant (` `) and child (`>`) combinators; None
+    when some selector is anything else."""
+    chains = []
+    for selector in selectors:
+        if selector.pseudo_element is not None:
+            return None
+        tree = selector.parsed_tree
+        steps = []
+        while isinstance(tree, CombinedSelector):
+            test = _compound_test(tree.subselector)
+            if test is None or tree.combinator not in (" ", ">"):
+                return None
+            steps.append((test, tree.combinator))
+            tree = tree.selector
+        test = _compound_test(tree)
+        if test is None:
+            return None
+        steps.append((test, None))
+        steps.reverse()
+        chains.append(tuple(steps))
+    return tuple(chains)
+
+
+def _left_matches(el: Any, chain: _Chain, i: int, context: Any) -> bool:
+    """`el` (inside `context`) passes compound i of the chain: compounds 0..i-1 match to its
+    left, every one at `context` or inside it (`descendant-or-self::A/descendant-or-self::*/B`,
+    `descendant-or-self::A/B`)."""
+    while i:
+        test = chain[i - 1][0]
+        if chain[i][1] == ">":
+            if el is context:
+                return False
+            el = el.getparent()
+            if el is None or not _passes(el, test):
+                return False
+            i -= 1
+            continue
+        while el is not context:
+            el = el.getparent()
+            if el is None:
+                return False
+            if _passes(el, test) and _left_matches(el, chain, i - 1, context):
+                return True
+        return False
+    return True
+
+
 class Query:
     """One CSS selector (or group), compiled: call it on a context node for every match in
     document order (what `Selector.css(css)` returns, as lxml nodes or strings); `first()`
-    gives the first match or None."""
+    gives the first match or None.
 
-    __slots__ = ("css", "parts", "xpath")
+    A group of bare tags with attribute tests (`a[href], a[onclick]`, `link[rel=canonical]`)
+    is one `iter()` of the tags under any element; `<selector>::attr(name)` is the selector's
+    elements' `name` attribute. `scan()` / `scan_first()` match under a small element (a
+    listing entry) in Python instead: selectors of tags, classes, ids and `[a]` / `[a=v]`
+    joined by ` ` and `>` are tested on the element's nodes, cheaper there than an XPath
+    evaluation, dearer on a large subtree."""
+
+    __slots__ = ("attr", "chain_tags", "chains", "css", "parts", "scan_tags", "xpath")
 
     def __init__(self, css: str) -> None:
         self.css = css
-        self.xpath = _xpath(css2xpath(css))
-        self.parts = _split(css)
+        whole = css2xpath(css)
+        self.xpath = _xpath(whole)
+        selectors = parse_css(css)
+        self.attr = _attribute_of(selectors, whole)
+        if self.attr is not None:
+            selectors = [ParsedSelector(selectors[0].parsed_tree, None)]
+        self.parts = _split(selectors)
+        self.scan_tags = _scan_of(self.parts)
+        self.chains = _chains_of(selectors)
+        # the tags of the rightmost compounds (what to walk), or () for `*`: every element
+        tags = {chain[-1][0][0] for chain in self.chains} if self.chains else set()
+        self.chain_tags = () if None in tags else tuple(sorted(tags))  # type: ignore[arg-type]
+
+    def _scanned(self, context: Any) -> Iterator[Any]:
+        assert self.scan_tags is not None
+        tags, tests = self.scan_tags
+        for el in context.iter(*tags):
+            for conditions in tests.get(el.tag, ()):
+                if _meets(el, conditions):
+                    yield el
+                    break
+
+    def _elements(self, context: Any) -> Any:
+        """The element matches in document order, or _WHOLE: run the whole XPath."""
+        if self.scan_tags is not None and isinstance(context, etree._Element):
+            return list(self._scanned(context))
+        if self.parts is None:
+            return _WHOLE
+        found = self._by_parts(context) if _is_page_root(context) else self._in_subtree(context)
+        if found is _WHOLE:
+            return _WHOLE
+        if len(found) <= 1:
+            return found[0] if found else []
+        merged = {id(el): el for matches in found for el in matches}  # alive in `found`
+        return sorted(merged.values(), key=_document_key)
 
     def _by_parts(self, root: Any) -> Any:
         """Matches per selector of the group (non-empty lists only), or _WHOLE when nothing
@@ -316,27 +521,37 @@ class Query:
             return _WHOLE
         found = []
         for part in self.parts:
-            kind, values, tag = part.lookup  # type: ignore[misc]
+            kind, values, tag, conditions = part.lookup  # type: ignore[misc]
             if kind == "tag":
-                matches = list(context.iter(tag))
+                matches = [el for el in context.iter(tag) if _meets(el, conditions)]
             else:
-                matches = [el for el in index.elements(kind, values, tag) if _within(el, context)]
+                matches = [el for el in index.elements(kind, values, tag, conditions) if _within(el, context)]
             if matches:
                 found.append(matches)
         return found
 
     def __call__(self, context: Any) -> list[Any]:
-        if self.parts is None:
-            return self.xpath(context)
-        found = self._by_parts(context) if _is_page_root(context) else self._in_subtree(context)
+        found = self._elements(context)
         if found is _WHOLE:
             return self.xpath(context)
-        if len(found) <= 1:
-            return found[0] if found else []
-        merged = {id(el): el for matches in found for el in matches}  # alive in `found`
-        return sorted(merged.values(), key=_document_key)
+        name = self.attr
+        if name is None:
+            return found
+        return [value for el in found if (value := el.get(name)) is not None]
 
     def first(self, context: Any) -> Any:
+        name = self.attr
+        if self.scan_tags is not None and isinstance(context, etree._Element):
+            if name is None:
+                return next(self._scanned(context), None)
+            for el in self._scanned(context):
+                value = el.get(name)
+                if value is not None:
+                    return value
+            return None
+        if name is not None:
+            found = self(context)
+            return found[0] if found else None
         if self.parts is None:
             found = self.xpath(context)
             return found[0] if found else None
@@ -347,6 +562,34 @@ class Query:
         if len(found) <= 1:
             return found[0][0] if found else None
         return min((matches[0] for matches in found), key=_document_key)
+
+    def _chained(self, context: Any) -> Iterator[Any]:
+        assert self.chains is not None
+        chains = self.chains
+        for el in context.iter(*self.chain_tags) if self.chain_tags else context.iter(etree.Element):
+            for chain in chains:
+                last = len(chain) - 1
+                if _passes(el, chain[last][0]) and _left_matches(el, chain, last, context):
+                    yield el
+                    break
+
+    def scan(self, context: Any) -> list[Any]:
+        """What calling the query gives, for a small element (see the class)."""
+        if self.chains is None or not isinstance(context, etree._Element):
+            return self(context)
+        name = self.attr
+        if name is None:
+            return list(self._chained(context))
+        return [value for el in self._chained(context) if (value := el.get(name)) is not None]
+
+    def scan_first(self, context: Any) -> Any:
+        """What `first()` gives, for a small element (see the class)."""
+        if self.chains is None or not isinstance(context, etree._Element):
+            return self.first(context)
+        if self.attr is None:
+            return next(self._chained(context), None)
+        found = self.scan(context)
+        return found[0] if found else None
 
     def __repr__(self) -> str:
         return f"Query({self.css!r})"
