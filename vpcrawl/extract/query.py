@@ -34,7 +34,7 @@ extraction never does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from cssselect import parse as parse_css
@@ -120,6 +120,20 @@ _CLASS_ATTRS = etree.XPath("//@class", smart_strings=True)
 _ID_ATTRS = etree.XPath("//@id", smart_strings=True)
 
 
+def _word_table(pairs: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
+    """Class word -> what carries it (elements, or `@class` results), in document order, once each."""
+    table: dict[str, list[Any]] = {}
+    for value, target in pairs:
+        for word in _words(value):
+            found = table.get(word)
+            if found is None:
+                if word:
+                    table[word] = [target]
+            elif found[-1] is not target:
+                found.append(target)
+    return table
+
+
 class _AttrIndex:
     """The page's `class` and `id` attributes by class word and by value, in document order
     (two walks of the tree in all, however many `tag.word` and `#value` leads are asked).
@@ -140,17 +154,8 @@ class _AttrIndex:
         """The class words of the page's `tag` elements, from one `iter(tag)`."""
         table = self._by_tag.get(tag)
         if table is None:
-            table = self._by_tag[tag] = {}
-            for el in self.root.iter(tag):
-                value = el.get("class")
-                if value:
-                    for word in _words(value):
-                        found = table.get(word)
-                        if found is None:
-                            if word:
-                                table[word] = [el]
-                        elif found[-1] is not el:
-                            found.append(el)
+            table = self._by_tag[tag] = _word_table(
+                (value, el) for el in self.root.iter(tag) if (value := el.get("class")))
         return table
 
     def has(self, kind: str) -> bool:
@@ -174,15 +179,7 @@ class _AttrIndex:
         if kind == "class":
             table = self._classes
             if table is None:
-                table = self._classes = {}
-                for attr in _CLASS_ATTRS(self.root):
-                    for word in _words(attr):
-                        found = table.get(word)
-                        if found is None:
-                            if word:
-                                table[word] = [attr]
-                        elif found[-1] is not attr:
-                            found.append(attr)
+                table = self._classes = _word_table((attr, attr) for attr in _CLASS_ATTRS(self.root))
             attrs = table.get(values[0], ())
             if len(values) > 1:
                 attrs = [attr for attr in attrs if all(w in _words(attr) for w in values[1:])]
