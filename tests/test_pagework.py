@@ -229,3 +229,38 @@ def test_bodies_encoded_in_the_worker_export_byte_for_byte_as_scrapy_would() -> 
     items[0].body = items[0].body + " (sửa)"
     line = _export(JsonLinesExporter, items[:1])
     assert line == _export(JsonLinesItemExporter, items[:1]) and "(sửa)".encode() in line
+
+
+class StoresUnpicklable:
+    """A user's pipeline whose `prepare` leaves an object in the item that cannot be pickled."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StoresUnpicklable:
+        return cls()
+
+    def prepare(self, item: Any) -> Any:
+        item.tags = [lambda: "not picklable"]
+        return item
+
+    def process_item(self, item: Any) -> Any:
+        return item
+
+
+def test_an_item_that_cannot_travel_is_an_error_outcome_and_the_worker_lives_on() -> None:
+    portal, path = _cases()[0]
+    settings = get_project_settings()
+    settings.set("ITEM_PIPELINES", {"tests.test_pagework.StoresUnpicklable": 50})
+    reader = PageReader(1, settings, SimpleNamespace(stats=CounterStats()))
+
+    async def scenario() -> None:
+        bad = await reader.read(_job(portal, path))
+        assert bad.outcome == "error" and bad.error and "pickle" in bad.error.lower()
+        assert reader.pool is not None and all(w.alive for w in reader.pool.workers)
+        # the worker still reads the next page (and the one after fails the same way)
+        again = await reader.read(_job(portal, path))
+        assert again.outcome == "error" and reader.pool is not None
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        reader.close()

@@ -118,6 +118,8 @@ class _WorkerCrawler:
 
 
 def build_stages(settings: dict[str, Any], paths: list[str]) -> list[PreparedStage]:
+    """The pipelines of `paths`, built by their own `from_crawler` on the crawl's settings,
+    each counting into its own stats (sent back with every page)."""
     stages = []
     for path in paths:
         stats = CounterStats()
@@ -217,7 +219,13 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
             return
         if not data:
             return
-        results.send_bytes(_to_wire(read_fetched_page(pickle.loads(data), stages)))
+        try:
+            message = _to_wire(read_fetched_page(pickle.loads(data), stages))
+        except Exception as exc:  # an item that cannot travel (a user's pipeline stored an
+            # unpicklable object in it) is reported like a page that broke, not a dead worker
+            message = _to_wire(PageOutcome(outcome="error", error=f"{type(exc).__name__}: {exc}\n"
+                                           f"{traceback.format_exc()}"))
+        results.send_bytes(message)
 
 
 # ---------------------------------------------------------------- in the crawler process
