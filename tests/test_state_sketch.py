@@ -244,3 +244,33 @@ def test_works_on_a_default_mode_connection(tmp_path: Path) -> None:
     conn.close()
     again = NearDupIndex(sqlite3.connect(tmp_path / "nd.sqlite3"))
     assert again.query(again.signature(text)) == [("a", 1.0)]
+
+
+def test_sketches_of_an_older_scheme_are_refused_before_a_run_and_reset_by_the_cli(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vpcrawl.cli import main
+    from vpcrawl.extensions import STATE_FILE
+    from vpcrawl.state.store import StateStore
+
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    store = StateStore(state_dir / STATE_FILE)
+    store.record_article("http://x.vn/a.html", "x", "ab" * 16, None, None)
+    near = store.near_dups()
+    near.add("A", near.signature(PAIRS[0]["a"]))
+    config = store.conn.execute("SELECT value FROM meta WHERE key = 'sketch'").fetchone()[0]
+    store.conn.execute("UPDATE meta SET value = ? WHERE key = 'sketch'",
+                       (config.replace("oph-v2", "blake2b-mix-v1"),))
+    store.close()
+    # `vpcrawl run` says so, with the command that fixes it, before crawling anything
+    assert main(["run", "--site", "tinhuy-bentre", "--out", str(tmp_path / "out"),
+                 "--state-dir", str(state_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "vpcrawl reset-sketches --state-dir" in err and str(state_dir) in err
+    assert main(["reset-sketches", "--state-dir", str(state_dir)]) == 0
+    assert "sketches of 1 articles" in capsys.readouterr().out
+    store = StateStore(state_dir / STATE_FILE)
+    assert len(store.near_dups()) == 0  # opens again, with this version's scheme
+    assert store.seen_url("http://x.vn/a.html") is not None  # known URLs are kept
+    store.close()
+    assert main(["reset-sketches", "--state-dir", str(tmp_path / "nowhere")]) == 2

@@ -187,7 +187,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         from vpcrawl.extensions import STATE_FILE
         from vpcrawl.state.store import StateError, StateStore
 
-        StateStore(state_dir / STATE_FILE).close()
+        store = StateStore(state_dir / STATE_FILE)
+        try:
+            store.near_dups()  # sketches made another way are refused here, not mid-run
+        finally:
+            store.close()
     except StateError as exc:
         return usage_error(str(exc))
     return runner.run_sites(runs, overrides, state_dir)
@@ -197,6 +201,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     from vpcrawl import report
 
     return report.run(args)
+
+
+def cmd_reset_sketches(args: argparse.Namespace) -> int:
+    from vpcrawl.extensions import STATE_FILE
+    from vpcrawl.state.sketch import reset_sketches
+    from vpcrawl.state.store import connect
+
+    path = Path(args.state_dir) / STATE_FILE
+    if not path.is_file():
+        return usage_error(f"no crawl state at {path}")
+    conn = connect(path)
+    try:
+        with conn:  # one transaction
+            conn.execute("BEGIN")
+            n = reset_sketches(conn)
+    finally:
+        conn.close()
+    print(f"dropped the near-duplicate sketches of {n} articles from {path}; known URLs and "
+          "content hashes are kept")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("reset-sketches", help="drop the near-duplicate sketches of a crawl state "
+                       "(after an upgrade that changed how they are made)")
+    p.add_argument("--state-dir", required=True, help="the crawl state folder (VPCRAWL_STATE_DIR)")
+    p.set_defaults(func=cmd_reset_sketches)
     p = sub.add_parser("report", help="one self-contained HTML report of crawl outputs")
     from vpcrawl import report
 

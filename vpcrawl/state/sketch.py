@@ -70,6 +70,7 @@ __all__ = [
     "NearDupIndex",
     "content_hash",
     "minhash",
+    "reset_sketches",
     "shingle_hashes",
     "similarity",
     "tokens",
@@ -503,6 +504,19 @@ CREATE TABLE IF NOT EXISTS band (
 """
 
 
+def reset_sketches(conn: sqlite3.Connection) -> int:
+    """Drop every stored sketch and the scheme they were made with (works on an index this
+    version refuses to open); returns how many documents had one."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "band_doc" not in tables:
+        return 0
+    n = conn.execute("SELECT count(*) FROM band_doc").fetchone()[0]
+    conn.execute("DELETE FROM band")
+    conn.execute("DELETE FROM band_doc")
+    conn.execute("DELETE FROM meta WHERE key = 'sketch'")
+    return int(n)
+
+
 class NearDupIndex:
     """MinHash/LSH index whose bands live in SQLite (shares the StateStore connection)."""
 
@@ -548,11 +562,16 @@ class NearDupIndex:
             with self._write():
                 self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('sketch', ?)", (config,))
         elif row[0] != config:
-            where = self.path or "the state database"
+            file = self.path or next((Path(r[2]) for r in self.conn.execute("PRAGMA database_list")
+                                      if r[1] == "main" and r[2]), None)
+            where = file or "the state database"
+            state_dir = file.parent if file else "<state dir>"
             raise StateError(
                 f"near-duplicate index in {where} was built with {row[0]}, this vpcrawl uses "
-                f"{config}; call NearDupIndex.reset() (drops the stored sketches) or point "
-                "VPCRAWL_STATE_DIR elsewhere"
+                f"{config}; run `vpcrawl reset-sketches --state-dir {state_dir}` (drops the "
+                "stored sketches: copies of earlier runs' articles are no longer marked "
+                "near-duplicates; exact duplicates and known URLs are kept), call "
+                "NearDupIndex.reset(), or point VPCRAWL_STATE_DIR elsewhere"
             )
 
     @contextmanager
@@ -675,9 +694,7 @@ class NearDupIndex:
     def reset(self) -> None:
         """Drop every stored sketch (needed after a change of shingling/normalisation)."""
         with self._write():
-            self.conn.execute("DELETE FROM band")
-            self.conn.execute("DELETE FROM band_doc")
-            self.conn.execute("DELETE FROM meta WHERE key = 'sketch'")
+            reset_sketches(self.conn)
         self._check_config()
 
     def close(self) -> None:
