@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import os
 import pickle
 import signal
@@ -42,11 +43,11 @@ from scrapy.utils.misc import load_object
 
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links
-from vpcrawl.extract.page import legacy_font_hint, looks_truncated, read_page
+from vpcrawl.extract.page import looks_truncated
 from vpcrawl.feeds import encode_body
 from vpcrawl.items import ArticleItem
 from vpcrawl.pipelines import stage_name
-from vpcrawl.process import CounterStats, canonical_url, item_from_raw
+from vpcrawl.process import CounterStats, read_article
 from vpcrawl.sites import FAMILIES
 from vpcrawl.text.legacy import decode_html_bytes
 
@@ -161,14 +162,12 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
             out.feeds = [urljoin(job.url, href) for href in sel.css(
                 "link[type='application/rss+xml']::attr(href), "
                 "link[type='application/atom+xml']::attr(href)").getall()]
-        result = read_page(sel, job.url, family, job.family_fixed, candidate=job.candidate,
-                           truncated=out.truncated)
+        result, out.item = read_article(
+            sel, html, job.url, family, job.family_fixed, job.site_id, job.fetched_at,
+            lambda u: (urlsplit(u).hostname or "").lower() in job.own_hosts,
+            candidate=job.candidate, truncated=out.truncated, listing_date=job.listing_date)
         out.outcome = result.outcome
-        if result.raw is not None:
-            url = canonical_url(sel, job.url, family.canonical if family else None,
-                                lambda u: (urlsplit(u).hostname or "").lower() in job.own_hosts)
-            out.item = item_from_raw(result.raw, url, job.site_id, job.fetched_at,
-                                     listing_date=job.listing_date, font_hint=legacy_font_hint(html))
+        if out.item is not None:
             if stages:
                 counts: Counter[str] = Counter()
                 run_prepare(out.item, stages, counts)
@@ -352,13 +351,11 @@ class _PagePool:
     DEPTH = 2  # jobs per worker: one being read, one waiting in its pipe
 
     def __init__(self, key: bytes, workers: int, settings: dict[str, Any], paths: list[str]) -> None:
-        self.key, self.size, self.settings, self.paths = key, workers, settings, paths
+        self.key, self.settings, self.paths = key, settings, paths
         self.waiting: deque[tuple[bytes, asyncio.Future[PageOutcome]]] = deque()
         self.users = 0
         self.started: asyncio.Future[None] | None = None
         self.broken: str | None = None
-        import multiprocessing
-
         # Started now, when the crawl is set up: a worker needs ~0.5 s to import what it
         # runs, which then overlaps the crawler's own start instead of delaying the first
         # pages. Spawn, not fork: the crawler has threads (DNS, the feed writer) whose locks

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from vpcrawl.extract.article import RawArticle
-from vpcrawl.extract.page import legacy_font_hint, looks_truncated, read_page
+from vpcrawl.extract.page import PageResult, legacy_font_hint, looks_truncated, read_page
 from vpcrawl.extract.query import compile_css, node
 from vpcrawl.items import EXPORT_FIELDS, ArticleItem
 from vpcrawl.pipelines.clean import CleanTextPipeline
@@ -68,6 +68,30 @@ def canonical_url(sel: Selector, page_url: str, rules: CanonicalRules | None,
     return canonicalize(url, rules)
 
 
+def read_article(
+    sel: Selector,
+    html: str,
+    url: str,
+    family: type[Family] | None,
+    family_fixed: bool,
+    site: str,
+    fetched_at: datetime,
+    own_host: Callable[[str], bool],
+    *,
+    candidate: bool = False,
+    truncated: bool = False,
+    listing_date: str | None = None,
+) -> tuple[PageResult, ArticleItem | None]:
+    """What a page is (`read_page`'s verdict) and, for an article, the item the pipelines
+    receive: the one recipe a crawl's page reader (vpcrawl.pagework) and `process_html` share."""
+    result = read_page(sel, url, family, family_fixed, candidate=candidate, truncated=truncated)
+    if result.raw is None:
+        return result, None
+    canonical = canonical_url(sel, url, family.canonical if family else None, own_host)
+    return result, item_from_raw(result.raw, canonical, site, fetched_at, listing_date=listing_date,
+                                 font_hint=legacy_font_hint(html))
+
+
 def process_html(
     html: str,
     url: str,
@@ -77,16 +101,13 @@ def process_html(
     family_fixed: bool | None = None,
 ) -> dict[str, Any] | None:
     """The exported item for one page (a dict of the public fields), or None if no article."""
-    sel = Selector(text=html)
     fixed = family is not None if family_fixed is None else family_fixed
-    result = read_page(sel, url, family, fixed, truncated=looks_truncated(html))
-    if result.raw is None:
-        return None
     host = urlsplit(url).hostname
-    canonical = canonical_url(sel, url, family.canonical if family else None,
-                              lambda u: urlsplit(u).hostname == host)
-    item = item_from_raw(result.raw, canonical, site, fetched_at or datetime.now(timezone.utc),
-                         font_hint=legacy_font_hint(html))
+    _, item = read_article(Selector(text=html), html, url, family, fixed, site,
+                           fetched_at or datetime.now(timezone.utc),
+                           lambda u: urlsplit(u).hostname == host, truncated=looks_truncated(html))
+    if item is None:
+        return None
     stats = CounterStats()
     for stage in (CleanTextPipeline(stats), DatePipeline(stats), ValidatePipeline(stats)):
         item = stage.process_item(item)

@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from vpcrawl.state.canonical import article_id as url_id
-from vpcrawl.state.sketch import NearDupIndex, fingerprint
+from vpcrawl.state.sketch import NearDupIndex
 from vpcrawl.state.store import ArticleRecord, StateStore, _statements, _ts, connect
 
 _RUNS = """
@@ -219,10 +219,6 @@ class CrawlState:
     def near_copies(self, signature: bytes) -> list[tuple[str, float]]:
         return sorted(self.near.query(signature) + self.pending_near.query(signature),
                       key=lambda m: (-m[1], m[0]))
-
-    def fingerprint(self, title: str, body: str) -> tuple[str, bytes]:
-        """(content hash, near-duplicate signature) of an article, in one pass."""
-        return fingerprint(title, body, self.near.num_perm, self.near.shingle)
 
     # ------------------------------------------------------------------ writes
     def add_pending(self, run_id: str, article_id: str, article: PendingArticle) -> None:
