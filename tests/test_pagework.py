@@ -170,11 +170,12 @@ def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
     reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=stats))
 
     async def scenario() -> None:
-        first, again = await asyncio.gather(reader.read(_job(portal, path)), reader.read(_job(portal, path)))
+        job = _job(portal, path, encode_body=True)
+        first, again = await asyncio.gather(reader.read(job), reader.read(job))
         assert first.item is not None and first.item.prepared, "read and prepared in the worker"
         assert again.item is not None and again.item.title == first.item.title
         # what crossed the pipes is what the worker made (the body travels as UTF-16)
-        here = read_fetched_page(_job(portal, path), build_stages(
+        here = read_fetched_page(job, build_stages(
             reader.pool.settings if reader.pool else {}, reader.paths)).item
         assert here is not None and first.item.body and first.item.body == here.body
         # the pre-encoded body arrives tied to the body string it encodes
@@ -219,7 +220,7 @@ def test_bodies_encoded_in_the_worker_export_byte_for_byte_as_scrapy_would() -> 
     stages = build_stages(_settings(), prepare_stages(get_project_settings()))
     items = []
     for portal, path in _cases():
-        out = _from_wire(_to_wire(read_fetched_page(_job(portal, path), stages)))
+        out = _from_wire(_to_wire(read_fetched_page(_job(portal, path, encode_body=True), stages)))
         assert out.item is not None and isinstance(out.item.body_json, tuple), f"{portal.id}{path}"
         items.append(out.item)
     spliced = _export(JsonLinesExporter, items)
@@ -264,3 +265,23 @@ def test_an_item_that_cannot_travel_is_an_error_outcome_and_the_worker_lives_on(
         asyncio.run(scenario())
     finally:
         reader.close()
+
+
+def test_bodies_are_pre_encoded_only_for_a_json_lines_feed_we_write() -> None:
+    from vpcrawl.feeds import splices_bodies
+
+    def crawl(**settings: Any) -> Settings:
+        base = get_project_settings()
+        base.setdict(settings, priority="cmdline")
+        return base
+
+    assert splices_bodies(crawl(FEEDS={"out.jsonl": {"format": "jsonl"}}))
+    assert splices_bodies(crawl(FEEDS={"runs/x.jsonl.gz": {"format": "jsonlines"}}))
+    assert not splices_bodies(crawl(FEEDS={"out.csv": {"format": "csv"}}))
+    assert not splices_bodies(crawl(FEEDS={}))
+    # another exporter for the format: nothing would splice the bytes in
+    assert not splices_bodies(crawl(FEEDS={"out.jsonl": {"format": "jsonl"}},
+                                    FEED_EXPORTERS={"jsonl": "scrapy.exporters.JsonLinesItemExporter"}))
+    portal, path = _cases()[0]
+    stages = build_stages(_settings(), prepare_stages(get_project_settings()))
+    assert read_fetched_page(_job(portal, path), stages).item.body_json is None  # type: ignore[union-attr]

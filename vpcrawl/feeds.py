@@ -72,6 +72,17 @@ def encode_body(body: str) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
+def splices_bodies(settings: Any) -> bool:
+    """Whether a feed of this crawl is written by `JsonLinesExporter` (only then do page
+    workers spend the time to pre-encode bodies)."""
+    exporters = settings.getwithbase("FEED_EXPORTERS")
+    for options in settings.getdict("FEEDS").values():
+        exporter = exporters.get((options or {}).get("format"))
+        if exporter in (JsonLinesExporter, f"{__name__}.JsonLinesExporter"):
+            return True
+    return False
+
+
 class JsonLinesExporter(JsonLinesItemExporter):
     """Scrapy's JSON Lines exporter (`jsonlines`/`jsonl` in FEED_EXPORTERS), byte for byte,
     that splices in an article body a page worker already encoded (`item.body_json`).

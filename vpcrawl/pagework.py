@@ -44,7 +44,7 @@ from scrapy.utils.misc import load_object
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links
 from vpcrawl.extract.page import looks_truncated
-from vpcrawl.feeds import encode_body
+from vpcrawl.feeds import encode_body, splices_bodies
 from vpcrawl.items import ArticleItem
 from vpcrawl.pipelines import stage_name
 from vpcrawl.process import CounterStats, read_article
@@ -72,6 +72,7 @@ class PageJob:
     listing_date: str | None = None
     home: bool = False  # a start page: also advertised feeds, and the CMS fingerprint if asked
     detect_family: bool = False
+    encode_body: bool = False  # pre-encode the body for the JSON Lines feed (vpcrawl.feeds)
 
 
 @dataclass
@@ -172,7 +173,7 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
                 counts: Counter[str] = Counter()
                 run_prepare(out.item, stages, counts)
                 out.stats = dict(counts)
-                if out.item.body:
+                if job.encode_body and out.item.body:
                     out.item.body_json = encode_body(out.item.body)
         else:
             out.links = extract_links(sel, job.url, family)
@@ -433,6 +434,7 @@ class PageReader:
     def __init__(self, workers: int, settings: BaseSettings, crawler: Any = None) -> None:
         self.workers = workers
         self.crawler = crawler
+        self.encode_bodies = bool(workers) and splices_bodies(settings)
         self.paths = prepare_stages(settings) if workers else []
         self.pool = _PagePool.acquire(workers, _picklable_settings(settings), self.paths) if workers else None
 

@@ -343,6 +343,7 @@ class PortalSpider(scrapy.Spider):
             listing_date=response.meta.get("vp_listing_date"), home=home,
             detect_family=home and self.family is None and not self.family_fixed
             and self.settings.getbool("VPCRAWL_FINGERPRINT", True),
+            encode_body=self.page_reader.encode_bodies,
         )
 
     def handle_page(self, outcome: PageOutcome, response: Response) -> Iterator[Any]:
