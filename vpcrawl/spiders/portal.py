@@ -374,7 +374,7 @@ class PortalSpider(scrapy.Spider):
             return
         if outcome.outcome == "truncated":
             self._count("extract/truncated")
-            what = "empty page" if not response.body.strip() else "page truncated (no closing </html>)"
+            what = "empty page" if outcome.empty else "page truncated (no closing </html>)"
             self.logger.warning("%s, not emitted: %s", what, response.url)
         elif outcome.outcome == "failed":
             self._count("extract/failed")
