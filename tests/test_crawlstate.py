@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -203,3 +204,31 @@ def test_pending_articles_take_no_python_memory(state: CrawlState) -> None:
     grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
     assert grown < 150_000, f"{grown} bytes for 3,000 pending articles"
     assert state.commit_run("r1", SITE) == 3600
+
+
+def test_scratch_folders_of_dead_runs_are_swept(tmp_path: Path) -> None:
+    """A run killed with SIGKILL leaves its scratch folder behind; the next run removes it,
+    and never the folder of a run that is still alive."""
+    import subprocess
+    import sys
+
+    from vpcrawl.state.crawlstate import _SCRATCH_PREFIX, _sweep_dead_scratch
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = tmp_path / f"{_SCRATCH_PREFIX}{int(gone.stdout)}-abc"
+    alive = tmp_path / f"{_SCRATCH_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "vpcrawl-pending-notapid"  # not ours to judge
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / "pending.sqlite3").write_bytes(b"x")
+    assert _sweep_dead_scratch(str(tmp_path)) == [dead]
+    assert not dead.exists() and alive.exists() and other.exists()
+
+
+def test_scratch_folder_is_named_after_its_process_and_removed_on_release(tmp_path: Path) -> None:
+    state = CrawlState.for_path(tmp_path / "s.sqlite3", 0.5)
+    folder = Path(state._scratch.name)
+    assert folder.name.startswith(f"vpcrawl-pending-{os.getpid()}-") and folder.exists()
+    state.release()
+    assert not folder.exists()

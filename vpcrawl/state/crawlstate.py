@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -88,6 +89,29 @@ _SCRATCH_CACHE_MB = 4
 # page dirtied is held until COMMIT), +11 MB with 8 MB, +5 MB with 4 MB; ~0.9 s each way.
 _COMMIT_CACHE_MB = 4
 _CHUNK = 1000  # rows read from the scratch file at a time
+_SCRATCH_PREFIX = "vpcrawl-pending-"  # + owner pid + "-": a killed run's folder is swept later
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _sweep_dead_scratch(tmp: str | None = None) -> list[Path]:
+    """Delete scratch folders whose owner process is gone (a run killed with SIGKILL cannot
+    clean up after itself); returns what was removed. Folders of live processes are kept."""
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 @dataclass
@@ -125,9 +149,10 @@ class CrawlState:
             self.store.conn.execute(_RUNS)
             self.store.conn.execute(_REMOVED)
         # This run's articles and sketches live in a scratch SQLite file, not in RAM: memory
-        # stays flat over a long crawl (the file is deleted on release; a killed run leaves
-        # only a temp file). Its writes are grouped in transactions of a few hundred.
-        self._scratch = tempfile.TemporaryDirectory(prefix="vpcrawl-pending-")
+        # stays flat over a long crawl (the file is deleted on release; a killed run's folder
+        # is swept by the next run on this machine). Its writes are grouped in transactions of a few hundred.
+        _sweep_dead_scratch()
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-")
         scratch_path = Path(self._scratch.name) / "pending.sqlite3"
         self.scratch = connect(scratch_path, cache_mb=_SCRATCH_CACHE_MB, mmap_mb=0)
         self.scratch.execute("PRAGMA synchronous=OFF")
