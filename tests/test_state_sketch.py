@@ -274,3 +274,42 @@ def test_sketches_of_an_older_scheme_are_refused_before_a_run_and_reset_by_the_c
     assert store.seen_url("http://x.vn/a.html") is not None  # known URLs are kept
     store.close()
     assert main(["reset-sketches", "--state-dir", str(tmp_path / "nowhere")]) == 2
+
+
+def test_add_from_writes_what_add_one_by_one_writes(tmp_path: Path) -> None:
+    """The bulk copy from an attached index (a crawl's scratch index, at commit) leaves the
+    same documents, numbers and bands as `add` called in the same order, revisions included."""
+    words = "ban thường vụ tỉnh ủy hội nghị giao ban công tác quý văn phòng đảng bộ".split()
+    rng = random.Random(7)
+    texts = {f"d{i}": " ".join(rng.choice(words) for _ in range(60)) for i in range(40)}
+    texts["empty"] = ""
+    earlier = {d: minhash(t + " cũ") for d, t in list(texts.items())[:10]}  # indexed before
+    order = list(texts)
+    rng.shuffle(order)
+
+    def fresh(name: str) -> NearDupIndex:
+        index = NearDupIndex(tmp_path / name, threshold=0.5)
+        for doc_id, sig in earlier.items():
+            index.add(doc_id, sig)
+        return index
+
+    one_by_one = fresh("a.sqlite3")
+    for doc_id in order:
+        one_by_one.add(doc_id, minhash(texts[doc_id]))
+    bulk = fresh("b.sqlite3")
+    source = NearDupIndex(tmp_path / "src.sqlite3", threshold=0.5)
+    source.conn.execute("CREATE TABLE pending (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL)")
+    for seq, doc_id in enumerate(order, 1):
+        source.add(doc_id, minhash(texts[doc_id]))
+        source.conn.execute("INSERT INTO pending VALUES (?, ?)", (seq, doc_id))
+    source.conn.commit()
+    bulk.conn.execute("ATTACH DATABASE ? AS src", (str(tmp_path / "src.sqlite3"),))
+    assert bulk.add_from("src", "SELECT seq, doc_id FROM src.pending", chunk=7) == len(order)
+
+    def rows(index: NearDupIndex) -> tuple[list, list]:
+        c = index.conn
+        return (c.execute("SELECT num, doc_id, sig FROM main.band_doc ORDER BY num").fetchall(),
+                c.execute("SELECT band_no, hash, doc FROM main.band ORDER BY 1, 2, 3").fetchall())
+
+    assert rows(bulk) == rows(one_by_one)
+    assert bulk.query(minhash(texts["d3"]))[0] == ("d3", 1.0)

@@ -85,9 +85,9 @@ class RedisDedupIndex:
 
     def _band_keys(self, signature: bytes) -> list[str]:
         sig = np.frombuffer(signature, dtype="<u4")
-        if (sig == 0xFFFFFFFF).all():  # an empty text's signature would match every other one
+        if self._bands.is_empty(sig):  # an empty text's signature would match every other one
             return []
-        return [f"{self.ns}:band:{b}:{h}" for b, h in enumerate(self._bands._band_hashes(sig))]
+        return [f"{self.ns}:band:{b}:{h}" for b, h in enumerate(self._bands.band_hashes(sig))]
 
     def query(self, signature: bytes) -> list[tuple[str, float]]:
         keys = self._band_keys(signature)

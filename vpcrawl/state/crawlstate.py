@@ -26,8 +26,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
-
 from vpcrawl.state.canonical import article_id as url_id
 from vpcrawl.state.sketch import NearDupIndex
 from vpcrawl.state.store import ArticleRecord, StateStore, _statements, _ts, connect
@@ -74,10 +72,6 @@ CREATE TABLE IF NOT EXISTS pending (
 CREATE UNIQUE INDEX IF NOT EXISTS pending_doc ON pending (run, doc_id);
 CREATE INDEX IF NOT EXISTS pending_hash ON pending (content_hash);
 CREATE INDEX IF NOT EXISTS pending_run ON pending (run);
-CREATE TABLE IF NOT EXISTS pending_num (  -- during a commit: scratch band_doc.num -> state's
-    snum INTEGER PRIMARY KEY,
-    mnum INTEGER NOT NULL
-);
 """
 SCRATCH = "vp_pending"  # schema name of the scratch file attached to the state connection
 _SCRATCH_COMMIT_EVERY = 500  # articles per scratch transaction (the file is disposable)
@@ -296,46 +290,8 @@ class CrawlState:
 
     def _commit_sketches(self, run_no: int) -> None:
         """`near.add` for each pending article of the run, in bulk (same rows as one by one)."""
-        conn, near = self.store.conn, self.near
-        # an article indexed before (a revision): its old bands go, as `near.add` drops them
-        last = 0
-        while True:
-            rows = conn.execute(
-                f"SELECT p.seq, m.num, m.sig FROM {SCRATCH}.pending AS p "
-                "JOIN main.band_doc AS m ON m.doc_id = p.doc_id "
-                "WHERE p.run = ? AND p.seq > ? ORDER BY p.seq LIMIT ?",
-                (run_no, last, _CHUNK),
-            ).fetchall()
-            if not rows:
-                break
-            last = rows[-1][0]
-            gone = []
-            for _, num, old in rows:
-                sig = np.frombuffer(old, dtype="<u4")
-                if not near._empty(sig):
-                    gone += [(b, h, num) for b, h in enumerate(near._band_hashes(sig))]
-            conn.executemany("DELETE FROM main.band WHERE band_no = ? AND hash = ? AND doc = ?", gone)
-        # signatures, in order of arrival (new documents get their numbers in that order)
-        conn.execute(
-            f"INSERT INTO main.band_doc (doc_id, sig) SELECT p.doc_id, s.sig "
-            f"FROM {SCRATCH}.pending AS p JOIN {SCRATCH}.band_doc AS s ON s.doc_id = p.doc_id "
-            "WHERE p.run = ? ORDER BY p.seq ON CONFLICT (doc_id) DO UPDATE SET sig = excluded.sig",
-            (run_no,),
-        )
-        # bands: the rows the pending index computed for these signatures, renumbered; one pass
-        # over the scratch bands in key order (an empty signature has none, as in `near.add`)
-        conn.execute(f"DELETE FROM {SCRATCH}.pending_num")
-        conn.execute(
-            f"INSERT INTO {SCRATCH}.pending_num SELECT s.num, m.num FROM {SCRATCH}.pending AS p "
-            f"JOIN {SCRATCH}.band_doc AS s ON s.doc_id = p.doc_id "
-            "JOIN main.band_doc AS m ON m.doc_id = p.doc_id WHERE p.run = ?",
-            (run_no,),
-        )
-        conn.execute(
-            f"INSERT OR IGNORE INTO main.band (band_no, hash, doc) SELECT b.band_no, b.hash, n.mnum "
-            f"FROM {SCRATCH}.band AS b CROSS JOIN {SCRATCH}.pending_num AS n ON n.snum = b.doc"
-        )
-        conn.execute(f"DELETE FROM {SCRATCH}.pending_num")
+        self.near.add_from(SCRATCH, f"SELECT seq, doc_id FROM {SCRATCH}.pending WHERE run = ?",
+                           (run_no,), chunk=_CHUNK)
 
     def _drop_pending(self, run_no: int) -> None:
         """Forget a committed run's rows in the scratch file (a doc id another run still has
