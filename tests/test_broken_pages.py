@@ -66,3 +66,26 @@ def test_undecodable_bytes_never_raise() -> None:
     text, encoding = decode_html_bytes(bytes(range(256)) * 100, "utf-8")
     assert isinstance(text, str) and encoding
     assert run(text, family=None) is None
+
+
+def test_category_page_at_an_article_shaped_url_is_navigation_not_a_failure() -> None:
+    """mojoPortal category pages are page names like articles' (`/cong-tac-van-phong-cap-uy.aspx`
+    has the slug shape of an article URL): the family's listing entries on the page say it
+    is a listing, so it is not counted as an unreadable article."""
+    from parsel import Selector
+
+    from vpcrawl.extract.page import read_page
+
+    html = (FIXTURES / "tinhuy-bentre/www/tin-hoat-dong.aspx").read_text(encoding="utf-8")
+    family = FAMILIES["mojoportal"]
+    url = "http://tinhuy.bentre.dcs.vn/cong-tac-van-phong-cap-uy.aspx"
+    assert family.is_article_url("/cong-tac-van-phong-cap-uy.aspx")
+    for candidate in (False, True):
+        assert read_page(Selector(text=html), url, family, candidate=candidate).outcome == "navigation"
+    # an article page that lost its text is still a failure at the same URL shape
+    article = (FIXTURES / "tinhuy-bentre/www/hoi-nghi-ban-chap-hanh-dang-bo-tinh-lan-thu-12-mo-rong.aspx"
+               ).read_text(encoding="utf-8")
+    gutted = Selector(text=article)
+    for el in gutted.root.xpath("//div[@id='article_text'] | //h1 | //h2"):
+        el.getparent().remove(el)
+    assert read_page(gutted, url, family).outcome == "failed"

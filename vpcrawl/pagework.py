@@ -349,7 +349,7 @@ class _PagePool:
     of the crawler's CPU per page (measured with a 46 KB page), most of what this saves."""
 
     _pools: ClassVar[dict[bytes, _PagePool]] = {}
-    DEPTH = int(os.environ.get("VPX_DEPTH", 2))  # jobs per worker: one being read, one waiting in its pipe
+    DEPTH = 2  # jobs per worker: one being read, one waiting in its pipe
 
     def __init__(self, key: bytes, workers: int, settings: dict[str, Any], paths: list[str]) -> None:
         self.key, self.settings, self.paths = key, settings, paths

@@ -256,6 +256,14 @@ def _compiled(rules: ListingRules) -> _Rules:
     return found[1]
 
 
+def has_listing_items(sel: Selector | etree._Element, family: type[Family], at_least: int = 2) -> bool:
+    """The family's listing rules find entries on this page: it is a category page, even
+    where its URL has an article's shape (a mojoPortal category slug is a page name like any
+    other, e.g. `/cong-tac-van-phong-cap-uy.aspx`)."""
+    root = node(sel)
+    return any(len(query(root)) >= at_least for query in _compiled(family.listing).item)
+
+
 def extract_links(sel: Selector | etree._Element, url: str, family: type[Family] | None = None) -> PageLinks:
     root = node(sel)
     base = _Base(url)

@@ -14,6 +14,7 @@ from parsel import Selector
 
 from vpcrawl.extract.article import RawArticle, extract_generic, extract_with_family, has_signature
 from vpcrawl.extract.generic import is_article_by_metadata
+from vpcrawl.extract.listing import has_listing_items
 from vpcrawl.sites.base import Family
 
 # Pages that are never articles on any portal: introduction, contact, search, calendars,
@@ -122,8 +123,10 @@ def read_page(
             # article" (a CMS error page at an article URL has a title and text, but no date)
             if raw is not None and raw.date_candidates and is_article_by_metadata(sel) is not False:
                 return PageResult(raw, "generic_fallback")
-            # counted as a failure only where an article was expected (URL shape, listing entry)
-            if family.is_article_url(url_path(url)) or candidate:
+            # counted as a failure only where an article was expected (URL shape, listing
+            # entry) and the page is not one of the family's listings
+            if (family.is_article_url(url_path(url)) or candidate) and not (
+                    not signature and has_listing_items(sel, family)):
                 return PageResult(None, "failed")
             return PageResult(None, "navigation")
         if family_fixed:
