@@ -15,8 +15,8 @@ CPU time (`resource.getrusage`, of the crawler and of its page-worker processes,
 the spider closes) from `engine_started` to `engine_stopped` (after the spider and
 the feed are closed and the state committed), responses and items, RSS (and the workers' RSS) and
 peak RSS when the response count passes each of `BENCH_RSS_AT` (comma-separated), how many
-HTML documents were parsed into a tree (`parsel.selector.create_root_node` and
-`lxml.html.document_fromstring` calls), and whether `dateparser` was ever imported.
+HTML documents were parsed into a tree (`parsel.selector.create_root_node`,
+`lxml.html.document_fromstring` and `vpcrawl.extract.tree.build_root` calls), and whether `dateparser` was ever imported.
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ class _ParseCounter:
         import lxml.html
         import parsel.selector
 
-        for module, name in ((parsel.selector, "create_root_node"), (lxml.html, "document_fromstring")):
+        import vpcrawl.extract.tree
+
+        for module, name in ((parsel.selector, "create_root_node"), (lxml.html, "document_fromstring"),
+                             (vpcrawl.extract.tree, "build_root")):
             original = getattr(module, name)
 
             def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:

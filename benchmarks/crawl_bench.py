@@ -534,7 +534,7 @@ def _bucket(frames: list[str]) -> str:
     entry point is its outermost vpcrawl frame (a pipeline, the feed storage, the spider; for
     the spider, the extraction function it called), so shared helpers (tone_key, regexes)
     count for the stage that called them."""
-    if any(f.startswith(("create_root_node ", "_get_root_from_text ")) for f in frames):
+    if any(f.startswith(("create_root_node ", "_get_root_from_text ", "build_root ")) for f in frames):
         return "HTML tree build (parsel/lxml)"
     if any(f.startswith("import ") or "<frozen importlib" in f for f in frames):
         return "imports (startup)"
@@ -611,7 +611,7 @@ def _read_cprofile(path: Path, pages: int) -> dict[str, Any]:
         "DedupPipeline.process_item": ("vpcrawl/pipelines/dedup.py", "process_item"),
         "ValidatePipeline.process_item": ("vpcrawl/pipelines/validate.py", "process_item"),
         "feed export (JsonLinesItemExporter.export_item)": ("scrapy/exporters.py", "export_item"),
-        "HTML tree builds (parsel create_root_node)": ("parsel/selector.py", "create_root_node"),
+        "HTML tree builds (vpcrawl.extract.tree.build_root)": ("vpcrawl/extract/tree.py", "build_root"),
         "resolve_date": ("vpcrawl/dates.py", "resolve_date"),
         "dateparser fallback (vpcrawl.dates._fallback)": ("vpcrawl/dates.py", "_fallback"),
         "dateparser.parse / DateDataParser.get_date_data": ("dateparser/date.py", "get_date_data"),

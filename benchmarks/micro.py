@@ -131,11 +131,11 @@ def _timed(fn: Callable[[Any], Any], inputs: list[Any]) -> tuple[float, list[Any
 
 def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, Any]:
     """µs per page/item of every crawl stage, per family and over all families."""
-    from parsel import Selector
     from scrapy.exporters import JsonLinesItemExporter
 
     from vpcrawl.extract.listing import extract_links
     from vpcrawl.extract.page import read_page
+    from vpcrawl.extract.tree import html_selector
     from vpcrawl.items import EXPORT_FIELDS
     from vpcrawl.pagework import read_fetched_page
     from vpcrawl.sites import FAMILIES
@@ -179,7 +179,7 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
                 items = [x for out in outs for x in out if hasattr(x, "body_blocks")]
                 # its parts, on fresh responses: the tree build, then extraction on that tree
                 fresh = [_response(u, b, {"vp_candidate": True}) for u, b in s["articles"]]
-                us, sels = _timed(lambda r: Selector(text=r.text, base_url=r.url), fresh)
+                us, sels = _timed(lambda r: html_selector(r.text, base_url=r.url), fresh)
                 stage_us["tree"] = stage_us.get("tree", 0) + us * len(fresh)
                 with contextlib.suppress(TypeError):  # read_page's signature may change
                     us, _ = _timed(lambda rs, fam=fam: read_page(rs[1], rs[0].url, fam, True, candidate=True),
@@ -255,7 +255,7 @@ def main(mirror: Path | None = None, pages: int = 300, repeats: int = 5, full: b
 
 STAGE_LABELS = {
     "page": "page read: decode+tree+extract+item",
-    "tree": "  of which: HTML tree build (Selector)",
+    "tree": "  of which: HTML tree build (vpcrawl.extract.tree)",
     "extract": "  of which: article extraction (read_page)",
     "CleanTextPipeline": "pipeline clean (text, bylines)",
     "DatePipeline": "pipeline dates",

@@ -36,7 +36,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from parsel import Selector
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.misc import load_object
@@ -44,6 +43,7 @@ from scrapy.utils.misc import load_object
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links
 from vpcrawl.extract.page import looks_truncated
+from vpcrawl.extract.tree import html_selector
 from vpcrawl.feeds import encode_body, splices_bodies
 from vpcrawl.items import ArticleItem
 from vpcrawl.pipelines import stage_name
@@ -152,7 +152,7 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
         html, out.encoding = decode_html_bytes(job.body, job.declared_encoding)
         out.empty = not html.strip()
         out.truncated = looks_truncated(html)
-        sel = Selector(text=html, base_url=job.url)
+        sel = html_selector(html, base_url=job.url)
         family = FAMILIES.get(job.family) if job.family else None
         if job.detect_family:
             detected = detect_family(html)

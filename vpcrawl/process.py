@@ -18,6 +18,7 @@ from parsel import Selector
 from vpcrawl.extract.article import RawArticle
 from vpcrawl.extract.page import PageResult, legacy_font_hint, looks_truncated, read_page
 from vpcrawl.extract.query import compile_css, node
+from vpcrawl.extract.tree import html_selector
 from vpcrawl.items import EXPORT_FIELDS, ArticleItem
 from vpcrawl.pipelines.clean import CleanTextPipeline
 from vpcrawl.pipelines.dates import DatePipeline
@@ -103,7 +104,7 @@ def process_html(
     """The exported item for one page (a dict of the public fields), or None if no article."""
     fixed = family is not None if family_fixed is None else family_fixed
     host = urlsplit(url).hostname
-    _, item = read_article(Selector(text=html), html, url, family, fixed, site,
+    _, item = read_article(html_selector(html), html, url, family, fixed, site,
                            fetched_at or datetime.now(timezone.utc),
                            lambda u: urlsplit(u).hostname == host, truncated=looks_truncated(html))
     if item is None:
