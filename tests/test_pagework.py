@@ -171,6 +171,11 @@ def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
 
     async def scenario() -> None:
         job = _job(portal, path, encode_body=True)
+        # before the worker has imported what it runs, pages are read inline, not queued
+        early = await reader.read(job)
+        assert early.item is not None and early.item.prepared == []
+        assert stats.values["vpcrawl/pagework/inline_before_ready"] == 1
+        assert await reader.wait_ready()
         first, again = await asyncio.gather(reader.read(job), reader.read(job))
         assert first.item is not None and first.item.prepared, "read and prepared in the worker"
         assert again.item is not None and again.item.title == first.item.title
@@ -193,6 +198,26 @@ def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
 
     try:
         asyncio.run(scenario())
+    finally:
+        reader.close()
+
+
+def test_a_worker_that_dies_before_it_is_ready_leaves_inline_reading() -> None:
+    portal, path = _cases()[0]
+    stats = CounterStats()
+    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=stats))
+    assert reader.pool is not None
+    for worker in reader.pool.workers:
+        os.kill(worker.process.pid, signal.SIGKILL)
+
+    async def scenario() -> None:
+        assert not await reader.wait_ready(), "no worker will ever be ready: no hang"
+        out = await reader.read(_job(portal, path))
+        assert out.item is not None and out.item.prepared == []
+        assert reader.pool is None and stats.values["vpcrawl/pagework/pool_broken"] == 1
+
+    try:
+        asyncio.run(asyncio.wait_for(scenario(), 30))
     finally:
         reader.close()
 
@@ -254,6 +279,7 @@ def test_an_item_that_cannot_travel_is_an_error_outcome_and_the_worker_lives_on(
     reader = PageReader(1, settings, SimpleNamespace(stats=CounterStats()))
 
     async def scenario() -> None:
+        assert await reader.wait_ready()
         bad = await reader.read(_job(portal, path))
         assert bad.outcome == "error" and bad.error and "pickle" in bad.error.lower()
         assert reader.pool is not None and all(w.alive for w in reader.pool.workers)

@@ -54,6 +54,7 @@ from vpcrawl.text.legacy import decode_html_bytes
 logger = logging.getLogger(__name__)
 MAX_AUTO_WORKERS = 4
 _HEADER = struct.Struct("!i")  # multiprocessing.Connection's message framing
+_READY = b"\x00ready"  # a worker's first message (no pickle starts with a zero byte)
 
 
 @dataclass
@@ -212,6 +213,7 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.disable(logging.CRITICAL)
     stages = build_stages(settings, paths)
+    results.send_bytes(_READY)  # imports done: pages may come (the crawler read inline so far)
     while True:
         try:
             data = jobs.recv_bytes()
@@ -299,6 +301,7 @@ class _Worker:
         self.inflight: deque[asyncio.Future[PageOutcome]] = deque()
         self.writer: asyncio.WriteTransport | None = None
         self.alive = True
+        self.ready = False  # it has imported what it runs and built its stages
 
     async def connect(self, loop: asyncio.AbstractEventLoop) -> None:
         self.writer, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, self.job_w)
@@ -310,6 +313,11 @@ class _Worker:
         self.writer.write(_HEADER.pack(len(data)) + data)
 
     def done(self, message: bytes) -> None:
+        if not self.ready:
+            if message == _READY:
+                self.ready = True
+                self.pool.worker_ready()
+                return
         future = self.inflight.popleft()
         if not future.done():
             future.set_result(_from_wire(message))
@@ -357,6 +365,8 @@ class _PagePool:
         self.users = 0
         self.started: asyncio.Future[None] | None = None
         self.broken: str | None = None
+        self.ready = False  # some worker is ready (until then pages are read inline)
+        self._ready_waiters: list[asyncio.Future[None]] = []
         # Started now, when the crawl is set up: a worker needs ~0.5 s to import what it
         # runs, which then overlaps the crawler's own start instead of delaying the first
         # pages. Spawn, not fork: the crawler has threads (DNS, the feed writer) whose locks
@@ -379,12 +389,37 @@ class _PagePool:
         for worker in self.workers:
             await worker.connect(loop)
 
-    async def submit(self, job: PageJob) -> PageOutcome:
+    async def connect(self) -> None:
+        """Connect the workers' pipes to the running loop, once (then their readiness is heard)."""
         if self.started is None:
             self.started = asyncio.ensure_future(self._start())
         await asyncio.shield(self.started)
         if self.broken:
             raise PoolBroken(self.broken)
+
+    def worker_ready(self) -> None:
+        self.ready = True
+        self._wake()
+        self.dispatch()
+
+    def _wake(self) -> None:
+        waiters, self._ready_waiters = self._ready_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_ready(self) -> None:
+        """Until a worker is ready or the pool broke."""
+        await self.connect()
+        if not self.ready and not self.broken:
+            waiter = asyncio.get_running_loop().create_future()
+            self._ready_waiters.append(waiter)
+            await waiter
+        if self.broken:
+            raise PoolBroken(self.broken)
+
+    async def submit(self, job: PageJob) -> PageOutcome:
+        await self.connect()
         future: asyncio.Future[PageOutcome] = asyncio.get_running_loop().create_future()
         self.waiting.append((pickle.dumps(job, pickle.HIGHEST_PROTOCOL), future))
         self.dispatch()
@@ -403,6 +438,7 @@ class _PagePool:
     def worker_lost(self, worker: _Worker) -> None:
         """A dead worker breaks the pool: what it and the queue held is read inline."""
         self.broken = f"page worker {worker.process.pid} exited (code {worker.process.exitcode})"
+        self._wake()
         while self.waiting:
             _, future = self.waiting.popleft()
             if not future.done():
@@ -425,6 +461,10 @@ class _PagePool:
 
 class PageReader:
     """Where the spider's pages are read: a shared worker pool, or inline.
+
+    A worker needs ~0.5 s of imports before it reads its first page; pages that arrive before
+    a worker says it is ready are read inline (`vpcrawl/pagework/inline_before_ready`), so the
+    crawl's first pages, and the whole of a small incremental crawl, do not wait for it.
 
     A pool that breaks (a worker killed, out of memory) is replaced by inline reading for
     the rest of the crawl, logged once and counted (`vpcrawl/pagework/pool_broken`): the
@@ -450,6 +490,11 @@ class PageReader:
         if self.pool is None:
             return read_fetched_page(job)
         try:
+            await self.pool.connect()
+            if not self.pool.ready:
+                if self.crawler is not None:
+                    self.crawler.stats.inc_value("vpcrawl/pagework/inline_before_ready")
+                return read_fetched_page(job)
             return await self.pool.submit(job)
         except (PoolBroken, OSError) as exc:
             if self.pool is not None:
@@ -458,6 +503,16 @@ class PageReader:
                     self.crawler.stats.inc_value("vpcrawl/pagework/pool_broken")
                 self.close()
             return read_fetched_page(job)
+
+    async def wait_ready(self) -> bool:
+        """Until the workers can take pages; False when there are none (inline reading)."""
+        if self.pool is None:
+            return False
+        try:
+            await self.pool.wait_ready()
+        except (PoolBroken, OSError):
+            return False
+        return True
 
     def close(self) -> None:
         pool, self.pool = self.pool, None
