@@ -222,6 +222,24 @@ def test_a_worker_that_dies_before_it_is_ready_leaves_inline_reading() -> None:
         reader.close()
 
 
+def test_workers_leave_with_exit_code_0_when_the_crawl_ends() -> None:
+    """They skip the interpreter's teardown (`os._exit`) but still end cleanly, after the
+    pages they were given: a crawl's end does not wait ~100 ms per worker in `join`."""
+    portal, path = _cases()[0]
+    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=CounterStats()))
+    pool = reader.pool
+    assert pool is not None
+
+    async def scenario() -> None:
+        assert await reader.wait_ready()
+        out = await reader.read(_job(portal, path))
+        assert out.item is not None and out.item.prepared
+
+    asyncio.run(scenario())
+    reader.close()
+    assert [w.process.exitcode for w in pool.workers] == [0]
+
+
 def _export(exporter_cls: Any, items: list[Any]) -> bytes:
     import io
 

@@ -29,6 +29,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -230,6 +231,17 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
         results.send_bytes(message)
 
 
+def _worker_process(jobs: Any, results: Any, settings: dict[str, Any], paths: list[str]) -> None:
+    """A worker process's target: `_worker_main`, then exit without the interpreter's teardown
+    (freeing every module takes ~100 ms, which the crawler would spend waiting in `join` at the
+    end of each crawl). Nothing is left to flush: results go out as they are made."""
+    _worker_main(jobs, results, settings, paths)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
 # ---------------------------------------------------------------- in the crawler process
 def worker_count(value: Any) -> int:
     """`VPCRAWL_PAGE_WORKERS`: a number, or "auto" = the cores left after the crawler's own."""
@@ -293,7 +305,7 @@ class _Worker:
         self.pool = pool
         job_r, self.job_w = ctx.Pipe(duplex=False)
         self.res_r, res_w = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_worker_main, args=(job_r, res_w, settings, paths),
+        self.process = ctx.Process(target=_worker_process, args=(job_r, res_w, settings, paths),
                                    name="vpcrawl-page-worker", daemon=True)
         self.process.start()
         job_r.close()
