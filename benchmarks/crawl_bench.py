@@ -92,6 +92,7 @@ def machine_info(server: str = "") -> dict[str, str]:
         "python": platform.python_version(),
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
         "server": server,
+        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
     }
 
 
@@ -685,6 +686,15 @@ def report(r: dict[str, Any]) -> str:
             f"reference A100 (bare spider at Scrapy's default CONCURRENT_ITEMS=100, which vpcrawl sets to 4): "
             f"{a100['pages_per_s']:.1f} pages/s, {a100['cpu_ms_per_page']:.2f} ms CPU/page; "
             f"B/A100 {b['pages_per_s'] / a100['pages_per_s']:.2f}, B0/A100 {b0['pages_per_s'] / a100['pages_per_s']:.2f}")
+    cpus = r.get("machine", {}).get("cpus")
+    if cpus and b["cpu_ms_per_page"] > 0:
+        # what the CPUs allow at best: every process busy all the time, the server for free
+        ceiling = cpus * 1000 / b["cpu_ms_per_page"]
+        budget = cpus * 1000 / (TARGET_RATIO * a["pages_per_s"])
+        lines.append(
+            f"CPU ceiling: B spends {b['cpu_ms_per_page']:.2f} ms of CPU per page over its processes, so "
+            f"{cpus} CPUs carry at most {ceiling:.0f} pages/s (= {ceiling / a['pages_per_s']:.2f} x A) "
+            f"with perfect overlap; B/A >= {TARGET_RATIO} needs <= {budget:.2f} ms/page in all")
     o = r["B_output"]
     lines += [
         "",
