@@ -79,11 +79,6 @@ class PageLinks:
     links: list[Link] = field(default_factory=list)  # every other link on the page
 
 
-def link_target(a: Selector | etree._Element, base_url: str) -> str | None:
-    """Absolute http(s) URL of an <a> (href, or an onclick location), fragment dropped."""
-    return _target(node(a), _Base(base_url))
-
-
 class _Base:
     """A page URL, split once for the links of the page: `join` is `urljoin(url, href)`
     without its fragment, None when that is not an http(s) URL."""
@@ -147,6 +142,7 @@ def _put_together(site: str, ref: str) -> str | None:
 
 
 def _target(a: Any, base: _Base) -> str | None:
+    """Absolute http(s) URL of an <a> (href, or an onclick location), fragment dropped."""
     if isinstance(a, str):
         return None  # a text or attribute match has no href (a Selector of one: no attributes)
     href = (a.get("href") or "").strip()
@@ -161,10 +157,6 @@ def _target(a: Any, base: _Base) -> str | None:
 def listing_key(url: str) -> str:
     """The listing a page belongs to: its URL without the page number (page budgets count per key)."""
     return PAGE_PARAM.sub("", url).rstrip("?&/")
-
-
-def looks_like_pager(a: Selector | etree._Element, url: str) -> bool:
-    return _looks_like_pager(node(a), url, element_text(a))
 
 
 def _looks_like_pager(a: etree._Element, url: str, text: str) -> bool:
