@@ -216,19 +216,6 @@ def clean_blocks(blocks: list[str], dropped: list[str] | None = None) -> list[st
     for block in blocks:
         if not block:
             continue
-        if "\n" not in block:  # one line (most paragraphs): no split, no re-join
-            line = block.strip()
-            if not line:
-                continue
-            kind = _kind(line) if len(line) <= MAX_LINE else CONTENT
-            if kind == CONTENT:
-                out.append(line)
-                continue
-            if dropped is not None:
-                dropped.append(line)
-            if kind == STOP:
-                break
-            continue
         kept: list[str] = []
         stop = False
         for raw in block.split("\n"):
