@@ -502,11 +502,12 @@ class PageReader:
         if self.pool is None:
             return read_fetched_page(job)
         try:
-            await self.pool.connect()
             if not self.pool.ready:
-                if self.crawler is not None:
-                    self.crawler.stats.inc_value("vpcrawl/pagework/inline_before_ready")
-                return read_fetched_page(job)
+                await self.pool.connect()  # the pipes, so that the worker's "ready" is heard
+                if not self.pool.ready:
+                    if self.crawler is not None:
+                        self.crawler.stats.inc_value("vpcrawl/pagework/inline_before_ready")
+                    return read_fetched_page(job)
             return await self.pool.submit(job)
         except (PoolBroken, OSError) as exc:
             if self.pool is not None:
