@@ -17,6 +17,8 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
+from vpcrawl.extract.query import node
+
 BLOCK_TAGS = frozenset(
     "p div section article main header footer aside h1 h2 h3 h4 h5 h6 li ul ol dl dt dd "
     "blockquote table thead tbody tfoot tr td th figure figcaption pre center address hr".split()
@@ -57,7 +59,7 @@ def element_text(sel: Selector | etree._Element | None) -> str:
     """Visible text of one element with whitespace collapsed (for titles, dates, bylines)."""
     if sel is None:
         return ""
-    root = sel.root if isinstance(sel, Selector) else sel
+    root = node(sel)
     if isinstance(root, str):
         return " ".join(root.split())
     parts: list[str] = []
@@ -68,7 +70,7 @@ def element_text(sel: Selector | etree._Element | None) -> str:
 def element_lines(sel: Selector | etree._Element) -> list[str]:
     """Text of an element split at block tags and <br>: byline boxes hold several lines."""
     walker = _Walker(frozenset(), frozenset(), "")
-    walker.walk(sel.root if isinstance(sel, Selector) else sel)
+    walker.walk(node(sel))
     walker.flush()
     return [b.text for b in walker.blocks if b.kind != "image" and b.text]
 
@@ -278,10 +280,10 @@ def body_parts(
 
     `exclude` and `captions` are elements (or Selectors) of the subtree, matched by identity:
     the lists are held until the walk ends, so their lxml proxies stay the same objects."""
-    excluded = [s.root if isinstance(s, Selector) else s for s in exclude]
-    caption_els = [s.root if isinstance(s, Selector) else s for s in captions]
+    excluded = [node(s) for s in exclude]
+    caption_els = [node(s) for s in captions]
     walker = _Walker(frozenset(map(id, excluded)), frozenset(map(id, caption_els)), base_url)
-    walker.walk(body.root if isinstance(body, Selector) else body)
+    walker.walk(node(body))
     walker.flush()
     parts = BodyParts()
     last_image: dict[str, str | None] | None = None
