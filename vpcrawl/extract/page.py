@@ -117,7 +117,8 @@ def read_page(
         if raw is not None:
             return PageResult(raw, "article")
         signature = has_signature(sel, family)
-        if family.is_article_url(url_path(url)) or signature:
+        article_url = family.is_article_url(url_path(url))
+        if article_url or signature:
             raw = extract_generic(sel, url)
             # the same evidence zero-config demands: a date, and no metadata saying "not an
             # article" (a CMS error page at an article URL has a title and text, but no date)
@@ -125,8 +126,7 @@ def read_page(
                 return PageResult(raw, "generic_fallback")
             # counted as a failure only where an article was expected (URL shape, listing
             # entry) and the page is not one of the family's listings
-            if (family.is_article_url(url_path(url)) or candidate) and not (
-                    not signature and has_listing_items(sel, family)):
+            if (article_url or candidate) and (signature or not has_listing_items(sel, family)):
                 return PageResult(None, "failed")
             return PageResult(None, "navigation")
         if family_fixed:
