@@ -9,6 +9,7 @@ replaced by inline reading without losing the page.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import signal
 from collections import Counter
@@ -26,12 +27,14 @@ from scrapy.utils.project import get_project_settings
 from tests.conftest import MirrorPortal, mirror_portals
 from vpcrawl.mirror import content_type_for, path_for
 from vpcrawl.pagework import (
+    PIPE_BYTES,
     PageJob,
     PageReader,
     build_stages,
     prepare_stages,
     read_fetched_page,
     run_prepare,
+    widen_pipe,
     worker_count,
 )
 from vpcrawl.pipelines.clean import CleanTextPipeline
@@ -238,6 +241,54 @@ def test_workers_leave_with_exit_code_0_when_the_crawl_ends() -> None:
     asyncio.run(scenario())
     reader.close()
     assert [w.process.exitcode for w in pool.workers] == [0]
+
+
+def test_many_pages_in_flight_each_get_their_own_outcome() -> None:
+    """More pages than the pool holds at once (workers x DEPTH): every read gets the outcome
+    of its own page, in whatever order they finish, and the workers' pipes are widened."""
+    cases = _cases()[:16]
+    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=CounterStats()))
+    pool = reader.pool
+    assert pool is not None and len(cases) > pool.DEPTH * len(pool.workers)
+    if hasattr(fcntl, "F_GETPIPE_SZ"):
+        for worker in pool.workers:
+            for conn in (worker.job_w, worker.res_r):
+                assert fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ) >= min(PIPE_BYTES)
+    most = 0
+
+    async def scenario() -> list[Any]:
+        nonlocal most
+        assert await reader.wait_ready()
+        reads = [asyncio.ensure_future(reader.read(_job(p, path))) for p, path in cases]
+        while not all(r.done() for r in reads):
+            most = max(most, *(len(w.inflight) for w in pool.workers))
+            await asyncio.sleep(0)
+        return [r.result() for r in reads]
+
+    try:
+        outs = asyncio.run(asyncio.wait_for(scenario(), 60))
+    finally:
+        reader.close()
+    assert 1 < most <= pool.DEPTH
+    assert len({out.item.url for out in outs if out.item is not None}) == len(cases)  # all distinct
+    stages = build_stages(pool.settings, reader.paths)
+    for (portal, path), out in zip(cases, outs, strict=True):
+        here = read_fetched_page(_job(portal, path), stages).item
+        assert out.item is not None and here is not None and out.item.prepared
+        assert (out.item.url, out.item.title, out.item.body) == (here.url, here.title, here.body)
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="pipe sizes are a Linux feature")
+def test_widen_pipe_grows_a_pipe_and_survives_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    r, w = os.pipe()
+    try:
+        assert widen_pipe(w) == fcntl.fcntl(r, fcntl.F_GETPIPE_SZ) >= min(PIPE_BYTES)
+        # a system that refuses every size asked for: the pipe stays as it is, and says so
+        monkeypatch.setattr("vpcrawl.pagework.PIPE_BYTES", (1 << 40,))
+        assert widen_pipe(w) == fcntl.fcntl(r, fcntl.F_GETPIPE_SZ)
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def _export(exporter_cls: Any, items: list[Any]) -> bytes:
