@@ -1,12 +1,17 @@
-"""Downloader middlewares: the last guard that nothing leaves the portal's own hosts."""
+"""Downloader middlewares: the last guard that nothing leaves the portal's own hosts, and
+Scrapy's meta-refresh redirects without decoding every page in the crawler process."""
 
 from __future__ import annotations
 
+import codecs
+import functools
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
 
 logger = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("http", "https")
@@ -38,3 +43,43 @@ class OffsiteGuardMiddleware:
             logger.info("not fetching off-site URL %s", request.url)
             raise IgnoreRequest(f"off-site: {request.url}")
         return None
+
+
+_PROBE = "<meta http-equiv=refresh>"
+
+
+@functools.lru_cache(maxsize=64)
+def writes_ascii_as_ascii(encoding: str) -> bool:
+    """Whether an encoding writes ASCII text as the same bytes (UTF-8, windows-125x, TCVN3 and
+    VNI pages, ...; not UTF-16/32, EBCDIC, or UTF-7, which may also spell ASCII in base64):
+    then an ASCII word absent from the bytes is absent from the text."""
+    try:
+        if codecs.lookup(encoding).name == "utf-7":
+            return False
+        return codecs.encode(_PROBE, encoding) == _PROBE.encode("ascii")
+    except (LookupError, UnicodeError, TypeError):
+        return False
+
+
+class MetaRefreshMiddleware(_ScrapyMetaRefresh):
+    """Scrapy's `MetaRefreshMiddleware` (same settings, same redirects) that rules a refresh out
+    from the page's bytes before decoding it.
+
+    Why: for every HTML response Scrapy decodes the whole body (`response.text`) and scans its
+    first 4,096 characters with w3lib's tag patterns. In vpcrawl pages are decoded and parsed
+    in a page worker, so that work was the crawler's alone: ~140 us a page on the benchmark
+    mirror's 46 KB pages, against ~40 us for this check. A refresh needs the word "refresh" in
+    those characters; in an encoding that writes ASCII as ASCII they lie within the first
+    `HEAD_BYTES` bytes (4 bytes a character at most, twice that for escape sequences), so a
+    page without the word there cannot redirect. Every other page goes through Scrapy's own
+    check.
+    """
+
+    HEAD_BYTES = 8 * 4096
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        if (isinstance(response, HtmlResponse)
+                and b"refresh" not in response.body[: self.HEAD_BYTES].lower()
+                and writes_ascii_as_ascii(response.encoding)):
+            return response
+        return super().process_response(request, response)

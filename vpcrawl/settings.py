@@ -62,6 +62,9 @@ EXTENSIONS = {
 
 DOWNLOADER_MIDDLEWARES = {
     "vpcrawl.middlewares.OffsiteGuardMiddleware": 50,
+    # Scrapy's, ruling a refresh out from the bytes (the crawler no longer decodes every page)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "vpcrawl.middlewares.MetaRefreshMiddleware": 580,
 }
 
 # --- vpcrawl settings ---
