@@ -59,12 +59,14 @@ except ImportError:  # pragma: no cover - not POSIX
 
 logger = logging.getLogger(__name__)
 MAX_AUTO_WORKERS = 4
-# Capacity asked for each worker pipe (Linux's default is 64 KB, its cap for users 1 MB).
-# A 46 KB page goes in and a ~70 KB result (a 20k-character body twice: as text and as
-# encoded JSON) comes out: at 64 KB the worker blocked mid-result until the crawler's loop
-# read it, and the crawler took each result in two wakeups. Measured on 700-page crawls of
-# the benchmark mirror (medians of 4-5): +6% to +14% pages/s, and it lets `_PagePool.DEPTH` pay.
-PIPE_BYTES = (1 << 20, 1 << 18)
+# Capacity asked for each worker pipe (Linux's default is 64 KB). A 46 KB page goes in and a
+# ~70 KB result (a 20k-character body twice: as text and as encoded JSON) comes out: at 64 KB
+# the worker blocked mid-result until the crawler's loop read it, and the crawler took each
+# result in two wakeups. 700-page crawls of the benchmark mirror (medians of 5, DEPTH 6),
+# pages/s: 64 KB 226, 256 KB 266, 512 KB 265, 1 MB 262. 256 KB then: the kernel counts pipe
+# capacity against a per-user quota (/proc/sys/fs/pipe-user-pages-soft, 64 MB by default), so
+# many crawls side by side stay far from it.
+PIPE_BYTES = (1 << 18, 1 << 17)
 _HEADER = struct.Struct("!i")  # multiprocessing.Connection's message framing
 _READY = b"\x00ready"  # a worker's first message (no pickle starts with a zero byte)
 
