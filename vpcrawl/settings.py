@@ -81,7 +81,8 @@ VPCRAWL_MAX_LISTING_PAGES = 50
 # Pages fetched per portal at most, per run (a safety net against traps).
 VPCRAWL_MAX_SITE_PAGES = 20000
 # Navigation pages per URL pattern (the path+query with numbers masked): a calendar with
-# endless next-month links, an archive by day, ends here.
+# endless next-month links, an archive by day, ends here. Pager pages count per listing
+# (VPCRAWL_MAX_LISTING_PAGES); for them this caps the listings one pager pattern opens.
 VPCRAWL_MAX_PATTERN_PAGES = 50
 # Zero-config mode first fingerprints the CMS family; False forces the generic heuristics
 # (how vpcrawl does on a CMS it has never seen).

@@ -152,6 +152,7 @@ class PortalSpider(scrapy.Spider):
         self.articles_emitted = 0
         self.listing_pages: defaultdict[str, set[str]] = defaultdict(set)
         self.pattern_pages: Counter[str] = Counter()
+        self.pattern_listings: defaultdict[str, set[str]] = defaultdict(set)  # pager pages' listings
         self.pages_scheduled = 0
         self.requested: set[str] = set()
         self.all_known_pages: Counter[str] = Counter()
@@ -266,18 +267,31 @@ class PortalSpider(scrapy.Spider):
             elif (request := self._article_request(url, None)) is not None:
                 yield request
 
-    def page_request(self, url: str, priority: int = 0, **meta: Any) -> scrapy.Request | None:
+    def page_request(self, url: str, priority: int = 0, listing: str | None = None,
+                     **meta: Any) -> scrapy.Request | None:
         """A request for a page of the portal, or None when a budget says no.
 
         Session ids are stripped first (endless "new" URLs are a trap); navigation pages
         (everything but article candidates) share a per-pattern budget (the URL with its
         numbers masked: calendars, archives by day) and a per-site page budget.
+
+        A page of a listing's pager (`listing`: its listing key) is counted per listing in
+        `follow` instead, and its pattern budget counts listings, not pages: mojoPortal pages
+        every category as `CategoryPage.aspx?pageid=N&catid=N&pagenumber=N`, one pattern for
+        all categories, whose 50 pages were the whole portal's pagination.
         """
         url = strip_session(url)
         if url in self.requested:
             return None  # budgets count distinct pages, not every link to them
         self.requested.add(url)
-        if not meta.get("vp_candidate"):
+        if listing is not None:
+            listings = self.pattern_listings[_DIGITS.sub("N", url_path(listing))]
+            if listing not in listings:
+                if len(listings) >= self.max_pattern_pages:
+                    self._count("skipped/pattern_budget")
+                    return None
+                listings.add(listing)
+        elif not meta.get("vp_candidate"):
             pattern = _DIGITS.sub("N", url_path(url))
             if self.pattern_pages[pattern] >= self.max_pattern_pages:
                 self._count("skipped/pattern_budget")
@@ -410,14 +424,15 @@ class PortalSpider(scrapy.Spider):
             for url in links.next_pages:
                 if not self.is_own_host(url):
                     continue
-                pages = self.listing_pages[listing_key(url)]
+                listing = listing_key(url)
+                pages = self.listing_pages[listing]
                 if url in pages:
                     continue
                 if len(pages) >= self.max_listing_pages:
                     self._count("skipped/listing_budget")
                     continue
                 pages.add(url)
-                if (request := self.page_request(url, priority=1)) is not None:
+                if (request := self.page_request(url, priority=1, listing=listing)) is not None:
                     yield request
         for link in links.items:
             if not self.is_own_host(link.url) or NON_ARTICLE.search(url_path(link.url)):
