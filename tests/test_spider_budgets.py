@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from scrapy import Request
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.utils.test import get_crawler
 
 from vpcrawl.extract.listing import Link, PageLinks
+from vpcrawl.middlewares import ListingDepthMiddleware
 from vpcrawl.spiders.portal import PortalSpider
 
 BASE = "http://127.0.0.1:8000"
@@ -71,3 +74,60 @@ def test_other_navigation_pages_share_a_budget_per_pattern(budget: int) -> None:
     requested = _follow(spider, f"{BASE}/lich.aspx", PageLinks(links=days))
     assert len(requested) == budget
     assert _stat(spider, "skipped/pattern_budget") == 28 - budget
+
+
+def _walk_next_only_pager(spider: PortalSpider, middleware: Any, pages: int) -> tuple[list[Request], list[Request]]:
+    """Follow a "next"-only pager page by page through the depth middleware, as the engine
+    would: (pager requests kept, article requests kept)."""
+    first = Request(f"{BASE}/cat-7.aspx", meta={"depth": 1})
+    response = HtmlResponse(first.url, body=b"<html></html>", request=first)
+    pager, articles = [], []
+    for n in range(2, pages + 2):
+        links = PageLinks(items=[Link(f"{BASE}/bai-viet-{n}-{i}.aspx") for i in range(2)],
+                          next_pages=[f"{BASE}/Article/CategoryPage.aspx?pageid=673&catid=7&pagenumber={n}"])
+        out = list(middleware.process_spider_output(response, spider.follow(links, response)))
+        nexts = [r for r in out if "pagenumber" in r.url]
+        pager += nexts
+        articles += [r for r in out if "bai-viet" in r.url]
+        if not nexts:
+            break
+        response = HtmlResponse(nexts[0].url, body=b"<html></html>", request=nexts[0])
+    return pager, articles
+
+
+def test_a_pager_deeper_than_depth_limit_is_followed_to_its_own_budget() -> None:
+    """DEPTH_LIMIT bounds the navigation, not the length of a pager: behind a "next"-only
+    pager every listing page keeps the depth of the first, and its articles are one deeper."""
+    spider = _spider(DEPTH_LIMIT=3, VPCRAWL_MAX_LISTING_PAGES=30)
+    pager, articles = _walk_next_only_pager(spider, ListingDepthMiddleware.from_crawler(spider.crawler), 40)
+    assert len(pager) == 30  # page 1 was not counted by follow: 30 more pages of the budget
+    assert {r.meta["depth"] for r in pager} == {1} and {r.meta["depth"] for r in articles} == {2}
+    assert len(articles) == 2 * 31
+    assert all("vp_same_depth" not in r.meta for r in pager)  # consumed, never inherited
+    # Scrapy's own middleware stops this pager at DEPTH_LIMIT
+    spider = _spider(DEPTH_LIMIT=3, VPCRAWL_MAX_LISTING_PAGES=30)
+    pager, _ = _walk_next_only_pager(spider, DepthMiddleware.from_crawler(spider.crawler), 40)
+    assert len(pager) == 2
+
+
+def test_depth_limit_still_bounds_navigation() -> None:
+    spider = _spider(DEPTH_LIMIT=3)
+    middleware = ListingDepthMiddleware.from_crawler(spider.crawler)
+    deep = Request(f"{BASE}/lich/2024.aspx", meta={"depth": 3})
+    response = HtmlResponse(deep.url, body=b"<html></html>", request=deep)
+    links = PageLinks(links=[Link(f"{BASE}/lich/2024-{m}.aspx") for m in range(1, 4)])
+    assert list(middleware.process_spider_output(response, spider.follow(links, response))) == []
+    assert spider.crawler.stats.get_value("depth/request_ignored_count") == 3
+
+
+def test_the_project_uses_the_listing_depth_middleware() -> None:
+    from scrapy.settings import Settings
+    from scrapy.utils.conf import build_component_list
+
+    import vpcrawl.settings
+
+    settings = Settings()
+    settings.setmodule(vpcrawl.settings, priority="project")
+    chain = build_component_list(settings.getwithbase("SPIDER_MIDDLEWARES"))
+    assert "vpcrawl.middlewares.ListingDepthMiddleware" in chain
+    assert not any(str(c).endswith("depth.DepthMiddleware") for c in chain)

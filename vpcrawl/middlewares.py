@@ -1,5 +1,6 @@
-"""Downloader middlewares: the last guard that nothing leaves the portal's own hosts, and
-Scrapy's meta-refresh redirects without decoding every page in the crawler process."""
+"""Middlewares: the last guard that nothing leaves the portal's own hosts; Scrapy's
+meta-refresh redirects without decoding every page in the crawler process; Scrapy's depth
+limit, with the pages of a listing at one depth."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 
 logger = logging.getLogger(__name__)
 ALLOWED_SCHEMES = ("http", "https")
@@ -83,3 +85,28 @@ class MetaRefreshMiddleware(_ScrapyMetaRefresh):
                 and writes_ascii_as_ascii(response.encoding)):
             return response
         return super().process_response(request, response)
+
+
+class ListingDepthMiddleware(DepthMiddleware):
+    """Scrapy's `DepthMiddleware` (same DEPTH_LIMIT, DEPTH_PRIORITY and stats), except that a
+    request marked `vp_same_depth` (the next pages of a listing's pager) keeps the depth of the
+    page that links it instead of one more.
+
+    Why: with Scrapy's count every listing page is one level deeper than the one before, so
+    DEPTH_LIMIT (12, the guard against navigation traps) also capped pagination: behind a
+    "next"-only pager the articles of page 12 and later were never fetched, whatever
+    `-a max_pages=N` said. The length of a pager has its own budgets (`max_pages` per listing,
+    and the listings one pager pattern may open); DEPTH_LIMIT now bounds only how far the
+    navigation goes.
+    """
+
+    def get_processed_request(self, request: Any, response: Any) -> Any:
+        if response is None or not request.meta.pop("vp_same_depth", False):
+            return super().get_processed_request(request, response)
+        depth = response.meta["depth"]  # already within DEPTH_LIMIT: the page linking it was
+        request.meta["depth"] = depth
+        if self.prio:
+            request.priority -= depth * self.prio
+        if self.verbose_stats:
+            self.stats.inc_value(f"request_depth_count/{depth}")
+        return request

@@ -35,7 +35,13 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # an article page is < 1 MB; anything this b
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False  # portals add session ids to cookies and URLs; we want neither
 REDIRECT_MAX_TIMES = 5
-DEPTH_LIMIT = 12  # crawler traps (calendars, endless pagination) end here at the latest
+DEPTH_LIMIT = 12  # navigation traps (calendars, link mazes) end here at the latest
+# Scrapy's depth middleware, with a listing's pager pages at the depth of its first page (the
+# pager's length has its own budget: VPCRAWL_MAX_LISTING_PAGES / -a max_pages)
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "vpcrawl.middlewares.ListingDepthMiddleware": 900,
+}
 DEPTH_PRIORITY = 1  # breadth-first: listings before deep chains
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"

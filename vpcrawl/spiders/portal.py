@@ -432,7 +432,9 @@ class PortalSpider(scrapy.Spider):
                     self._count("skipped/listing_budget")
                     continue
                 pages.add(url)
-                if (request := self.page_request(url, priority=1, listing=listing)) is not None:
+                # a listing's pages share its depth (see ListingDepthMiddleware): max_pages
+                # bounds how deep a pager goes, DEPTH_LIMIT how deep the navigation goes
+                if (request := self.page_request(url, priority=1, listing=listing, vp_same_depth=True)) is not None:
                     yield request
         for link in links.items:
             if not self.is_own_host(link.url) or NON_ARTICLE.search(url_path(link.url)):
