@@ -131,3 +131,28 @@ def test_the_project_uses_the_listing_depth_middleware() -> None:
     chain = build_component_list(settings.getwithbase("SPIDER_MIDDLEWARES"))
     assert "vpcrawl.middlewares.ListingDepthMiddleware" in chain
     assert not any(str(c).endswith("depth.DepthMiddleware") for c in chain)
+
+
+def test_a_crawl_cut_by_its_listing_budget_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    spider = _spider(VPCRAWL_MAX_LISTING_PAGES=4)
+    _follow(spider, f"{BASE}/cat-101.aspx", PageLinks(next_pages=_pager(101, range(2, 30))))
+    with caplog.at_level("INFO"):
+        spider.closed("finished")
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "24 listing pages past max_pages=4 (raise -a max_pages=N)" in warnings[0].getMessage()
+
+
+def test_trap_guards_alone_are_an_info_line_and_a_clean_crawl_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    spider = _spider(VPCRAWL_MAX_PATTERN_PAGES=3)
+    days = [Link(f"{BASE}/lich/2024/01/{day:02d}.aspx") for day in range(1, 11)]
+    _follow(spider, f"{BASE}/lich.aspx", PageLinks(links=days))
+    with caplog.at_level("INFO"):
+        spider.closed("finished")
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if "unfetched" in r.getMessage()]
+    assert lines == [("INFO", "trap guards left pages unfetched: 7 navigation pages past "
+                              "VPCRAWL_MAX_PATTERN_PAGES=3 per URL pattern")]
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        _spider().closed("finished")
+    assert not [r for r in caplog.records if "unfetched" in r.getMessage()]

@@ -456,6 +456,31 @@ class PortalSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
+    def closed(self, reason: str) -> None:
+        """Say what the budgets left unfetched: a dataset cut short must not look complete.
+        A WARNING when pagination or the site budget stopped (articles were likely missed;
+        the remedy is named), an INFO line when only the trap guards did (their job)."""
+        stats = self.crawler.stats
+        listing, site, pattern, depth = (
+            stats.get_value(key, 0) or 0
+            for key in ("vpcrawl/skipped/listing_budget", "vpcrawl/skipped/site_budget",
+                        "vpcrawl/skipped/pattern_budget", "depth/request_ignored_count"))
+        data, traps = [], []
+        if listing:
+            data.append(f"{listing} listing pages past max_pages={self.max_listing_pages} (raise -a max_pages=N)")
+        if site:
+            data.append(f"{site} pages past VPCRAWL_MAX_SITE_PAGES={self.max_site_pages}")
+        if pattern:
+            traps.append(f"{pattern} navigation pages past VPCRAWL_MAX_PATTERN_PAGES="
+                         f"{self.max_pattern_pages} per URL pattern")
+        if depth:
+            traps.append(f"{depth} links past DEPTH_LIMIT={self.settings.getint('DEPTH_LIMIT')}")
+        if data:
+            self.logger.warning("budgets left pages unfetched, the data may be incomplete: %s",
+                                "; ".join(data + traps))
+        elif traps:
+            self.logger.info("trap guards left pages unfetched: %s", "; ".join(traps))
+
     def record_removal(self, response: Response) -> None:
         """A known article now answers 404/410: a takedown, recorded in the state and stats."""
         url = canonicalize(response.url, self.canonical_rules)
