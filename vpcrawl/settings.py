@@ -42,6 +42,11 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "vpcrawl.middlewares.ListingDepthMiddleware": 900,
 }
+# `scrapy check portal`: contracts on the bundled offline mirror (@mirror, @extracts)
+SPIDER_CONTRACTS = {
+    "vpcrawl.contracts.MirrorContract": 10,
+    "vpcrawl.contracts.ExtractsContract": 20,
+}
 DEPTH_PRIORITY = 1  # breadth-first: listings before deep chains
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"

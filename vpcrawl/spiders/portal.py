@@ -12,6 +12,7 @@ recheck_days=N refetches known articles published in the last N days (revisions,
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -121,19 +122,39 @@ class PortalSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not site and not url:
+        if site or url:
+            self.point_at(site, url, site_id)
+        elif os.environ.get("SCRAPY_CHECK"):
+            # `scrapy check`: each contract points the spider at its page (vpcrawl.contracts)
+            self.portal, self.site_id, self.start_urls = None, "", []
+            self.family, self.family_fixed, self.allowed_hosts = None, False, set()
+        else:
             raise UsageError(
                 "give -a site=<id> (one of: " + ", ".join(portals()) + ") or -a url=<portal root URL>"
             )
+        self.since = _parse_since(since)
+        self.max_articles = _positive_int("max_articles", max_articles)
+        self.max_pages_arg = _positive_int("max_pages", max_pages)
+        self.full = str(full or "").lower() in ("1", "true", "yes")
+        self.recheck_days = _positive_int("recheck_days", recheck_days)
+        self.articles_emitted = 0
+        self.listing_pages: defaultdict[str, set[str]] = defaultdict(set)
+        self.pattern_pages: Counter[str] = Counter()
+        self.pattern_listings: defaultdict[str, set[str]] = defaultdict(set)  # pager pages' listings
+        self.pages_scheduled = 0
+        self.requested: set[str] = set()
+        self.all_known_pages: Counter[str] = Counter()
+        self.known: set[str] = set()
+
+    def point_at(self, site: str | None, url: str | None, site_id: str | None = None) -> None:
+        """What to crawl: a registry profile (`site`), a root URL in zero-config mode (`url`),
+        or a profile at another address (both: a mirror, a moved portal)."""
         self.portal = None
         if site:
             try:
                 self.portal = get_portal(site)
             except UnknownSite as exc:
                 raise UsageError(str(exc)) from None
-        self.since = _parse_since(since)
-        self.max_articles = _positive_int("max_articles", max_articles)
-        self.max_pages_arg = _positive_int("max_pages", max_pages)
         # zero-config items carry the host as their site id unless one is given (-a site_id=)
         self.site_id = site or site_id or urlsplit(_root_url(url or "")).hostname or ""
         self.start_urls = self._start_urls(url)
@@ -147,16 +168,6 @@ class PortalSpider(scrapy.Spider):
             # mirror) must never wander onto the live hosts
             hosts.update(self.portal.aliases)
         self.allowed_hosts = {h.lower() for h in hosts if h}
-        self.full = str(full or "").lower() in ("1", "true", "yes")
-        self.recheck_days = _positive_int("recheck_days", recheck_days)
-        self.articles_emitted = 0
-        self.listing_pages: defaultdict[str, set[str]] = defaultdict(set)
-        self.pattern_pages: Counter[str] = Counter()
-        self.pattern_listings: defaultdict[str, set[str]] = defaultdict(set)  # pager pages' listings
-        self.pages_scheduled = 0
-        self.requested: set[str] = set()
-        self.all_known_pages: Counter[str] = Counter()
-        self.known: set[str] = set()
 
     def _start_urls(self, url: str | None) -> list[str]:
         if self.portal is None:
@@ -246,7 +257,11 @@ class PortalSpider(scrapy.Spider):
         self.logger.debug("discovery request failed: %s", failure.value)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        """Sitemaps advertised in robots.txt: extra discovery, never the only path."""
+        """Sitemaps advertised in robots.txt: extra discovery, never the only path.
+
+        @mirror tinhuy-binhphuoc /robots.txt
+        @returns requests 1 1
+        """
         for line in response.text.splitlines() if isinstance(response, TextResponse) else ():
             if line.lower().startswith("sitemap:"):
                 url = response.urljoin(line.split(":", 1)[1].strip())
@@ -254,7 +269,11 @@ class PortalSpider(scrapy.Spider):
                     yield scrapy.Request(url, callback=self.parse_feed, errback=self._ignore)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """Sitemap (urlset / sitemapindex) or RSS/Atom: article candidates."""
+        """Sitemap (urlset / sitemapindex) or RSS/Atom: article candidates.
+
+        @mirror tinhuy-binhphuoc /sitemap.xml
+        @returns requests 1
+        """
         from vpcrawl.extract.feeds import feed_links
 
         for url, is_index in feed_links(response.body):
@@ -326,7 +345,12 @@ class PortalSpider(scrapy.Spider):
     # --- pages ---------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         """Every fetched page: read it (in a page worker, see vpcrawl.pagework), then count,
-        emit the article, or follow the links."""
+        emit the article, or follow the links.
+
+        @mirror tinhuy-binhphuoc /news/xay-dung-dang/dai-hoi-diem-chi-bo-phong-tong-hop-van-phong-tinh-uy-nhiem-ky-2025-2027-4108.html
+        @returns items 1 1
+        @extracts title body_blocks date_candidates images
+        """
         if response.meta.get("vp_recheck") and response.status in (404, 410):
             self.record_removal(response)
             return
