@@ -1,5 +1,5 @@
-"""vpcrawl's MetaRefreshMiddleware redirects exactly where Scrapy's does, and decodes no page
-that cannot redirect."""
+"""vpcrawl's middlewares: MetaRefreshMiddleware redirects exactly where Scrapy's does and decodes
+no page that cannot redirect; both it and ListingDepthMiddleware replace Scrapy's own."""
 
 from __future__ import annotations
 
@@ -102,7 +102,11 @@ def test_scrapy_settings_still_apply() -> None:
     assert _outcome(ours, _head("")) == ("page", True)
 
 
-def test_project_settings_replace_scrapys_middleware() -> None:
+@pytest.mark.parametrize(("setting", "ours", "scrapys"), [
+    ("DOWNLOADER_MIDDLEWARES", "vpcrawl.middlewares.MetaRefreshMiddleware", "redirect.MetaRefreshMiddleware"),
+    ("SPIDER_MIDDLEWARES", "vpcrawl.middlewares.ListingDepthMiddleware", "depth.DepthMiddleware"),
+])
+def test_project_settings_replace_scrapys_middleware(setting: str, ours: str, scrapys: str) -> None:
     from scrapy.settings import Settings
     from scrapy.utils.conf import build_component_list
 
@@ -110,9 +114,9 @@ def test_project_settings_replace_scrapys_middleware() -> None:
 
     settings = Settings()
     settings.setmodule(vpcrawl.settings, priority="project")
-    chain = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
-    assert "vpcrawl.middlewares.MetaRefreshMiddleware" in chain
-    assert not any(str(c).endswith("redirect.MetaRefreshMiddleware") for c in chain)
+    chain = build_component_list(settings.getwithbase(setting))
+    assert ours in chain
+    assert not any(str(c).endswith(scrapys) for c in chain)
 
 
 @pytest.mark.parametrize(("encoding", "expected"), [

@@ -120,19 +120,6 @@ def test_depth_limit_still_bounds_navigation() -> None:
     assert spider.crawler.stats.get_value("depth/request_ignored_count") == 3
 
 
-def test_the_project_uses_the_listing_depth_middleware() -> None:
-    from scrapy.settings import Settings
-    from scrapy.utils.conf import build_component_list
-
-    import vpcrawl.settings
-
-    settings = Settings()
-    settings.setmodule(vpcrawl.settings, priority="project")
-    chain = build_component_list(settings.getwithbase("SPIDER_MIDDLEWARES"))
-    assert "vpcrawl.middlewares.ListingDepthMiddleware" in chain
-    assert not any(str(c).endswith("depth.DepthMiddleware") for c in chain)
-
-
 def test_a_crawl_cut_by_its_listing_budget_says_so(caplog: pytest.LogCaptureFixture) -> None:
     spider = _spider(VPCRAWL_MAX_LISTING_PAGES=4)
     _follow(spider, f"{BASE}/cat-101.aspx", PageLinks(next_pages=_pager(101, range(2, 30))))
