@@ -50,7 +50,7 @@ from vpcrawl.items import ArticleItem
 from vpcrawl.pipelines import stage_name
 from vpcrawl.process import CounterStats, read_article
 from vpcrawl.sites import FAMILIES
-from vpcrawl.text.legacy import decode_html_bytes
+from vpcrawl.text.legacy import decode_html_bytes, utf8_source
 
 try:
     import fcntl
@@ -167,7 +167,7 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
         html, out.encoding = decode_html_bytes(job.body, job.declared_encoding)
         out.empty = not html.strip()
         out.truncated = looks_truncated(html)
-        sel = html_selector(html, base_url=job.url)
+        sel = html_selector(html, base_url=job.url, utf8=utf8_source(job.body, html, out.encoding))
         family = FAMILIES.get(job.family) if job.family else None
         if job.detect_family:
             detected = detect_family(html)

@@ -26,20 +26,26 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
-def build_root(html: str, base_url: str | None = None) -> etree._Element:
+def build_root(html: str, base_url: str | None = None, utf8: bytes | None = None) -> etree._Element:
     """The document's root element (an empty `<html/>` for a page without markup), as
-    parsel builds it: NUL characters dropped, the text parsed as UTF-8."""
-    if "\x00" in html:
+    parsel builds it: NUL characters dropped, the text parsed as UTF-8. `utf8`, when given,
+    is the UTF-8 of `html` (the bytes fetched, see `vpcrawl.text.legacy.utf8_source`),
+    parsed as it is instead of encoding the text again."""
+    data = None
+    if utf8 is not None and b"\x00" not in utf8:
+        data = utf8
+    elif "\x00" in html:
         html = html.replace("\x00", "")
     parser = _parser()
     root = None
     if html and not html.isspace():
-        root = etree.fromstring(html.encode("utf-8"), parser=parser, base_url=base_url)
+        root = etree.fromstring(data if data is not None else html.encode("utf-8"), parser=parser,
+                                base_url=base_url)
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser, base_url=base_url)
     return root
 
 
-def html_selector(html: str, base_url: str | None = None) -> Selector:
+def html_selector(html: str, base_url: str | None = None, utf8: bytes | None = None) -> Selector:
     """A parsel Selector over the page's tree (see the module docstring)."""
-    return Selector(root=build_root(html, base_url), type="html", base_url=base_url)
+    return Selector(root=build_root(html, base_url, utf8), type="html", base_url=base_url)

@@ -510,3 +510,17 @@ def decode_html_bytes(body: bytes, declared: str | None) -> tuple[str, str]:
         return body.decode(charset, "replace"), charset
     except Exception:  # a broken codec must not take the crawl down
         return body.decode("utf-8", "replace"), "utf-8"
+
+
+def utf8_source(body: bytes, text: str, encoding: str) -> bytes | None:
+    """`body` when it is exactly the UTF-8 of `text` as `decode_html_bytes` made it (ASCII, or
+    strict UTF-8 without a BOM), else None: the page's tree can then be parsed from the bytes
+    fetched instead of encoding the text again (~90 us of a 46 KB page's ~400 us parse).
+
+    A text decoded with replacements holds U+FFFD; one that holds it for any other reason
+    is simply not vouched for."""
+    if body.startswith(codecs.BOM_UTF8):
+        return None
+    if body.isascii() or (encoding == "utf-8" and "\ufffd" not in text):
+        return body
+    return None
