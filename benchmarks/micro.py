@@ -139,6 +139,7 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
     from vpcrawl.items import EXPORT_FIELDS
     from vpcrawl.pagework import read_fetched_page
     from vpcrawl.sites import FAMILIES
+    from vpcrawl.text.legacy import decode_html_bytes, utf8_source
 
     manifest = json.loads((mirror / "manifest.json").read_text("utf-8"))
     per_portal = max(1, pages // len(manifest["portals"]))
@@ -177,9 +178,12 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
                     read_fetched_page(st.spider.page_job(r)), r)), responses)
                 stage_us["page"] = stage_us.get("page", 0) + us * len(responses)
                 items = [x for out in outs for x in out if hasattr(x, "body_blocks")]
-                # its parts, on fresh responses: the tree build, then extraction on that tree
+                # its parts, on fresh responses: the tree build as the page step makes it (from
+                # the decoded text, or the fetched bytes when they are its UTF-8), then extraction
                 fresh = [_response(u, b, {"vp_candidate": True}) for u, b in s["articles"]]
-                us, sels = _timed(lambda r: html_selector(r.text, base_url=r.url), fresh)
+                decoded = [(r, *decode_html_bytes(r.body, r.encoding)) for r in fresh]
+                us, sels = _timed(lambda d: html_selector(d[1], base_url=d[0].url,
+                                                          utf8=utf8_source(d[0].body, d[1], d[2])), decoded)
                 stage_us["tree"] = stage_us.get("tree", 0) + us * len(fresh)
                 with contextlib.suppress(TypeError):  # read_page's signature may change
                     us, _ = _timed(lambda rs, fam=fam: read_page(rs[1], rs[0].url, fam, True, candidate=True),
