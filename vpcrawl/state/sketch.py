@@ -614,6 +614,10 @@ class NearDupIndex:
         other empty text)."""
         return bool((sig == 0xFFFFFFFF).all())
 
+    def _band_rows(self, num: int, sig: np.ndarray) -> list[tuple[int, int, int]]:
+        """The `band` rows of document `num` with this signature: none for an empty one."""
+        return [] if self.is_empty(sig) else [(b, h, num) for b, h in enumerate(self.band_hashes(sig))]
+
     def candidates(self, signature: bytes) -> list[int]:
         """Internal numbers of documents sharing at least one band (before verification)."""
         sig = _sig_array(signature, self.num_perm)
@@ -653,23 +657,16 @@ class NearDupIndex:
             ).fetchone()
             if row is not None:
                 num, old = row
-                old_sig = np.frombuffer(old, dtype="<u4")
-                if not self.is_empty(old_sig):
-                    self.conn.executemany(
-                        "DELETE FROM band WHERE band_no = ? AND hash = ? AND doc = ?",
-                        [(b, h, num) for b, h in enumerate(self.band_hashes(old_sig))],
-                    )
+                self.conn.executemany("DELETE FROM band WHERE band_no = ? AND hash = ? AND doc = ?",
+                                      self._band_rows(num, np.frombuffer(old, dtype="<u4")))
                 self.conn.execute("UPDATE band_doc SET sig = ? WHERE num = ?", (signature, num))
             else:
                 cur = self.conn.execute(
                     "INSERT INTO band_doc (doc_id, sig) VALUES (?, ?)", (doc_id, signature)
                 )
                 num = cur.lastrowid
-            if not self.is_empty(sig):  # an empty text would match every other empty text
-                self.conn.executemany(
-                    "INSERT OR IGNORE INTO band VALUES (?, ?, ?)",
-                    [(b, h, num) for b, h in enumerate(self.band_hashes(sig))],
-                )
+            # (an empty text has no bands: it would match every other empty text)
+            self.conn.executemany("INSERT OR IGNORE INTO band VALUES (?, ?, ?)", self._band_rows(num, sig))
 
     def add_from(self, source: str, docs: str, params: Sequence[Any] = (), chunk: int = 1000) -> int:
         """Bulk `add`, in SQL: index the documents of another index with the same settings,
@@ -694,9 +691,7 @@ class NearDupIndex:
             last = rows[-1][0]
             gone = []
             for _, num, old in rows:
-                sig = np.frombuffer(old, dtype="<u4")
-                if not self.is_empty(sig):
-                    gone += [(b, h, num) for b, h in enumerate(self.band_hashes(sig))]
+                gone += self._band_rows(num, np.frombuffer(old, dtype="<u4"))
             conn.executemany("DELETE FROM main.band WHERE band_no = ? AND hash = ? AND doc = ?", gone)
         # signatures, in order (new documents get their numbers in that order)
         before = conn.total_changes  # (rowcount is -1 for a statement that starts with WITH)
@@ -742,10 +737,8 @@ class NearDupIndex:
             if row is None:
                 return
             num, old = row
-            self.conn.executemany(
-                "DELETE FROM band WHERE band_no = ? AND hash = ? AND doc = ?",
-                [(b, h, num) for b, h in enumerate(self.band_hashes(np.frombuffer(old, "<u4")))],
-            )
+            self.conn.executemany("DELETE FROM band WHERE band_no = ? AND hash = ? AND doc = ?",
+                                  self._band_rows(num, np.frombuffer(old, "<u4")))
             self.conn.execute("DELETE FROM band_doc WHERE num = ?", (num,))
 
     def __len__(self) -> int:
