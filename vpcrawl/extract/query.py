@@ -527,26 +527,22 @@ class Query:
                 found.append(matches)
         return found
 
+    def _attr_values(self, elements: Iterable[Any]) -> Iterator[str]:
+        """`::attr(name)`: the `name` attribute of each element that has one, in order."""
+        name = self.attr
+        return (value for el in elements if (value := el.get(name)) is not None)
+
     def __call__(self, context: Any) -> list[Any]:
         found = self._elements(context)
         if found is _WHOLE:
             return self.xpath(context)
-        name = self.attr
-        if name is None:
-            return found
-        return [value for el in found if (value := el.get(name)) is not None]
+        return found if self.attr is None else list(self._attr_values(found))
 
     def first(self, context: Any) -> Any:
-        name = self.attr
         if self.scan_tags is not None and isinstance(context, etree._Element):
-            if name is None:
-                return next(self._scanned(context), None)
-            for el in self._scanned(context):
-                value = el.get(name)
-                if value is not None:
-                    return value
-            return None
-        if name is not None:
+            scanned = self._scanned(context)
+            return next(scanned if self.attr is None else self._attr_values(scanned), None)
+        if self.attr is not None:
             found = self(context)
             return found[0] if found else None
         if self.parts is None:
@@ -574,19 +570,15 @@ class Query:
         """What calling the query gives, for a small element (see the class)."""
         if self.chains is None or not isinstance(context, etree._Element):
             return self(context)
-        name = self.attr
-        if name is None:
-            return list(self._chained(context))
-        return [value for el in self._chained(context) if (value := el.get(name)) is not None]
+        chained = self._chained(context)
+        return list(chained if self.attr is None else self._attr_values(chained))
 
     def scan_first(self, context: Any) -> Any:
         """What `first()` gives, for a small element (see the class)."""
         if self.chains is None or not isinstance(context, etree._Element):
             return self.first(context)
-        if self.attr is None:
-            return next(self._chained(context), None)
-        found = self.scan(context)
-        return found[0] if found else None
+        chained = self._chained(context)
+        return next(chained if self.attr is None else self._attr_values(chained), None)
 
     def __repr__(self) -> str:
         return f"Query({self.css!r})"
