@@ -165,7 +165,7 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
     out = PageOutcome()
     try:
         html, out.encoding = decode_html_bytes(job.body, job.declared_encoding)
-        out.empty = not html.strip()
+        out.empty = not html or html.isspace()  # (`strip()` would copy the page to say so)
         out.truncated = looks_truncated(html)
         sel = html_selector(html, base_url=job.url, utf8=utf8_source(job.body, html, out.encoding))
         family = FAMILIES.get(job.family) if job.family else None
