@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import gc
 import os
 import signal
+import sys
+import threading
 from collections import Counter
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
@@ -34,6 +37,7 @@ from vpcrawl.pagework import (
     prepare_stages,
     read_fetched_page,
     run_prepare,
+    start_method,
     widen_pipe,
     worker_count,
 )
@@ -80,6 +84,16 @@ def _through(item: Any, pipelines: list[Any]) -> dict[str, Any] | None:
 
 def _settings() -> dict[str, Any]:
     return {"VPCRAWL_TONE_STYLE": "keep"}
+
+
+# how a worker starts ("auto" picks by the threads pytest happens to have: say it outright)
+START = [m for m in ("spawn", "fork") if m in __import__("multiprocessing").get_all_start_methods()]
+
+
+def _project(start: str = "spawn") -> Settings:
+    settings = get_project_settings()
+    settings.set("VPCRAWL_PAGE_WORKER_START", start)
+    return settings
 
 
 @pytest.mark.parametrize(("portal", "path"), _cases(), ids=lambda v: v.id if isinstance(v, MirrorPortal) else v)
@@ -170,7 +184,8 @@ def test_worker_count_setting() -> None:
 def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
     portal, path = _cases()[0]
     stats = CounterStats()
-    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=stats))
+    # spawned: its ~0.5 s of imports is what makes the first read inline
+    reader = PageReader(1, _project("spawn"), SimpleNamespace(stats=stats))
 
     async def scenario() -> None:
         job = _job(portal, path, encode_body=True)
@@ -208,7 +223,8 @@ def test_a_broken_pool_falls_back_to_inline_reading_and_loses_nothing() -> None:
 def test_a_worker_that_dies_before_it_is_ready_leaves_inline_reading() -> None:
     portal, path = _cases()[0]
     stats = CounterStats()
-    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=stats))
+    # spawned: killed during its imports (a forked one is ready within milliseconds)
+    reader = PageReader(1, _project("spawn"), SimpleNamespace(stats=stats))
     assert reader.pool is not None
     for worker in reader.pool.workers:
         os.kill(worker.process.pid, signal.SIGKILL)
@@ -225,11 +241,12 @@ def test_a_worker_that_dies_before_it_is_ready_leaves_inline_reading() -> None:
         reader.close()
 
 
-def test_workers_leave_with_exit_code_0_when_the_crawl_ends() -> None:
+@pytest.mark.parametrize("start", START)
+def test_workers_leave_with_exit_code_0_when_the_crawl_ends(start: str) -> None:
     """They skip the interpreter's teardown (`os._exit`) but still end cleanly, after the
     pages they were given: a crawl's end does not wait ~100 ms per worker in `join`."""
     portal, path = _cases()[0]
-    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=CounterStats()))
+    reader = PageReader(1, _project(start), SimpleNamespace(stats=CounterStats()))
     pool = reader.pool
     assert pool is not None
 
@@ -243,11 +260,13 @@ def test_workers_leave_with_exit_code_0_when_the_crawl_ends() -> None:
     assert [w.process.exitcode for w in pool.workers] == [0]
 
 
-def test_many_pages_in_flight_each_get_their_own_outcome() -> None:
+@pytest.mark.parametrize("start", START)
+def test_many_pages_in_flight_each_get_their_own_outcome(start: str) -> None:
     """More pages than the pool holds at once (workers x DEPTH): every read gets the outcome
-    of its own page, in whatever order they finish, and the workers' pipes are widened."""
+    of its own page, in whatever order they finish, and the workers' pipes are widened.
+    A forked worker reads them as a spawned one does."""
     cases = _cases()[:16]
-    reader = PageReader(1, get_project_settings(), SimpleNamespace(stats=CounterStats()))
+    reader = PageReader(1, _project(start), SimpleNamespace(stats=CounterStats()))
     pool = reader.pool
     assert pool is not None and len(cases) > pool.DEPTH * len(pool.workers)
     if hasattr(fcntl, "F_GETPIPE_SZ"):
@@ -276,6 +295,79 @@ def test_many_pages_in_flight_each_get_their_own_outcome() -> None:
         here = read_fetched_page(_job(portal, path), stages).item
         assert out.item is not None and here is not None and out.item.prepared
         assert (out.item.url, out.item.title, out.item.body) == (here.url, here.title, here.body)
+
+
+def test_workers_fork_only_from_a_crawler_without_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork copies one thread: another thread's held lock would stay held in the child."""
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert start_method() == "spawn"
+    for bad in ("forkserver?", "threads", 1):
+        with pytest.raises(ValueError, match="VPCRAWL_PAGE_WORKER_START"):
+            PageReader(1, _project(bad))  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif("fork" not in START, reason="the system cannot fork")
+def test_forked_workers_leave_when_the_crawler_is_gone() -> None:
+    """Each forked worker closes the crawler's pipe ends it inherited (its own, and the earlier
+    worker's): when the crawler dies, without a word, every worker sees EOF and leaves."""
+    reader = PageReader(2, _project("fork"), SimpleNamespace(stats=CounterStats()))
+    pool = reader.pool
+    assert pool is not None and len(pool.workers) == 2
+
+    async def scenario() -> None:
+        assert await reader.wait_ready()
+        while not all(w.ready for w in pool.workers):
+            await asyncio.sleep(0.01)
+        for worker in pool.workers:  # the crawler's ends vanish, as when it is killed
+            assert worker.writer is not None
+            worker.writer.abort()
+            worker.job_w.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+    for worker in pool.workers:
+        worker.process.join(timeout=20)
+    codes = [w.process.exitcode for w in pool.workers]
+    reader.close()
+    assert codes == [0, 0], "a worker kept its own pipe open and waited for ever"
+
+
+@pytest.mark.skipif("fork" not in START, reason="the system cannot fork")
+def test_a_forked_worker_never_finalizes_what_it_inherited(tmp_path: Any) -> None:
+    """Garbage the crawler has not collected yet (think of a feed file's buffered writer) is
+    the crawler's to finalize: a forked worker freezes what it inherits, so it is not
+    finalized a second time there (a second flush of a buffer would duplicate feed lines)."""
+    trace = tmp_path / "finalized.txt"
+
+    class Buffered:
+        def __del__(self) -> None:
+            with trace.open("a") as f:
+                f.write(f"{os.getpid()}\n")
+
+    portal, path = _cases()[0]
+    gc.disable()
+    try:
+        cycle = Buffered()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        del cycle  # garbage now, collected by the cyclic collector only
+        reader = PageReader(1, _project("fork"), SimpleNamespace(stats=CounterStats()))
+    finally:
+        gc.enable()
+    pool = reader.pool
+    assert pool is not None
+
+    async def scenario() -> None:
+        assert await reader.wait_ready()
+        # enough work in the worker for its collector to run many times over
+        for _ in range(5):
+            out = await reader.read(_job(portal, path))
+            assert out.item is not None and out.item.prepared
+
+    asyncio.run(asyncio.wait_for(scenario(), 60))
+    reader.close()
+    gc.collect()
+    assert trace.read_text().split() == [str(os.getpid())], "finalized once, in the crawler"
 
 
 @pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="pipe sizes are a Linux feature")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ import pickle
 import signal
 import struct
 import sys
+import threading
 import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -227,7 +229,10 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.disable(logging.CRITICAL)
     stages = build_stages(settings, paths)
-    results.send_bytes(_READY)  # imports done: pages may come (the crawler read inline so far)
+    try:
+        results.send_bytes(_READY)  # imports done: pages may come (the crawler read inline so far)
+    except BrokenPipeError:  # the crawler is gone
+        return
     while True:
         try:
             data = jobs.recv_bytes()
@@ -241,17 +246,37 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
             # unpicklable object in it) is reported like a page that broke, not a dead worker
             message = _to_wire(PageOutcome(outcome="error", error=f"{type(exc).__name__}: {exc}\n"
                                            f"{traceback.format_exc()}"))
-        results.send_bytes(message)
+        try:
+            results.send_bytes(message)
+        except BrokenPipeError:  # the crawler is gone
+            return
 
 
-def _worker_process(jobs: Any, results: Any, settings: dict[str, Any], paths: list[str]) -> None:
+def _worker_process(jobs: Any, results: Any, settings: dict[str, Any], paths: list[str],
+                    crawler_fds: tuple[int, ...] | None = None) -> None:
     """A worker process's target: `_worker_main`, then exit without the interpreter's teardown
     (freeing every module takes ~100 ms, which the crawler would spend waiting in `join` at the
-    end of each crawl). Nothing is left to flush: results go out as they are made."""
+    end of each crawl). Nothing is left to flush: results go out as they are made.
+
+    A forked worker (`crawler_fds` given) first lets go of what it inherited from the crawler:
+    the crawler's ends of the worker pipes (or it would never see EOF on its own when the
+    crawler dies), the crawler's signal handlers and wakeup fd, and every inherited object
+    (frozen, so that no inherited garbage, say a half-written feed file, is ever finalized
+    here); it never unwinds into the crawler's stack and exits with `os._exit`."""
+    forked = crawler_fds is not None
+    if forked:
+        gc.freeze()
+        gc.enable()  # (as in a spawned worker, whatever the crawler did with it)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        for fd in crawler_fds or ():
+            with contextlib.suppress(OSError):
+                os.close(fd)
     _worker_main(jobs, results, settings, paths)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+    if not forked:  # a forked worker has nothing of its own there; what is, is the crawler's
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
     os._exit(0)
 
 
@@ -271,6 +296,31 @@ def worker_count(value: Any) -> int:
     if number < 0:
         raise ValueError(f"VPCRAWL_PAGE_WORKERS={value!r}: expected a whole number >= 0 or 'auto'")
     return number
+
+
+def start_method() -> str:
+    """How page workers start: "fork" when the crawler has no other Python thread yet (a
+    plain `scrapy crawl`: the pool starts while the spider is built, before the reactor runs),
+    "spawn" otherwise and off Linux.
+
+    Why: a spawned worker imports Scrapy, lxml, numpy and vpcrawl again, ~0.45 s of CPU per
+    crawl (~0.6 ms per page of a 700-page crawl, on a 2-core machine a tenth of the crawl's
+    CPU); a forked one starts with them imported. Fork is unsafe only where another thread
+    may hold a lock (a mirror server's threads in `vpcrawl demo`, a user's own), and on
+    macOS, whose system libraries do not survive it (`VPCRAWL_PAGE_WORKER_START` overrides)."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _start_setting(value: Any) -> str:
+    """`VPCRAWL_PAGE_WORKER_START`: "auto" (`start_method`), "fork" or "spawn"."""
+    if value in (None, "", "auto"):
+        return start_method()
+    if value in ("fork", "spawn") and value in multiprocessing.get_all_start_methods():
+        return str(value)
+    raise ValueError(f"VPCRAWL_PAGE_WORKER_START={value!r}: expected 'auto', 'spawn' or "
+                     f"(where the system has it) 'fork'")
 
 
 def _picklable_settings(settings: BaseSettings) -> dict[str, Any]:
@@ -329,13 +379,23 @@ class _Worker:
     """One worker process and its two pipes, driven by the event loop: no threads, no
     blocking writes (the write transport buffers), at most `depth` jobs in the worker."""
 
+    # The crawler's ends of every worker pipe, which a forked worker closes
+    _crawler_fds: ClassVar[set[int]] = set()
+
     def __init__(self, pool: _PagePool, ctx: Any, settings: dict[str, Any], paths: list[str]) -> None:
         self.pool = pool
         job_r, self.job_w = ctx.Pipe(duplex=False)
         self.res_r, res_w = ctx.Pipe(duplex=False)
         for conn in (self.job_w, self.res_r):
             widen_pipe(conn.fileno())
-        self.process = ctx.Process(target=_worker_process, args=(job_r, res_w, settings, paths),
+        self.fds = (self.job_w.fileno(), self.res_r.fileno())
+        self._crawler_fds.update(self.fds)
+        inherited: tuple[int, ...] | None = None  # spawned: it inherits nothing
+        if ctx.get_start_method() == "fork":
+            # (a number recorded for a pipe since closed may now be the worker's own end)
+            own = {job_r.fileno(), res_w.fileno()}
+            inherited = tuple(sorted(fd for fd in self._crawler_fds if fd > 2 and fd not in own))
+        self.process = ctx.Process(target=_worker_process, args=(job_r, res_w, settings, paths, inherited),
                                    name="vpcrawl-page-worker", daemon=True)
         self.process.start()
         job_r.close()
@@ -413,11 +473,10 @@ class _PagePool:
         self.broken: str | None = None
         self.ready = False  # some worker is ready (until then pages are read inline)
         self._ready_waiters: list[asyncio.Future[None]] = []
-        # Started now, when the crawl is set up: a worker needs ~0.5 s to import what it
-        # runs, which then overlaps the crawler's own start instead of delaying the first
-        # pages. Spawn, not fork: the crawler has threads (DNS, the feed writer) whose locks
-        # a forked child could inherit held.
-        ctx = multiprocessing.get_context("spawn")
+        # Started now, when the crawl is set up: a spawned worker needs ~0.5 s to import
+        # what it runs, which then overlaps the crawler's own start instead of delaying the
+        # first pages (a forked one needs none, see `start_method`).
+        ctx = multiprocessing.get_context(_start_setting(settings.get("VPCRAWL_PAGE_WORKER_START")))
         self.workers = [_Worker(self, ctx, settings, paths) for _ in range(workers)]
 
     @classmethod
@@ -503,13 +562,14 @@ class _PagePool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=5)
+            _Worker._crawler_fds.difference_update(worker.fds)
 
 
 class PageReader:
     """Where the spider's pages are read: a shared worker pool, or inline.
 
-    A worker needs ~0.5 s of imports before it reads its first page; pages that arrive before
-    a worker says it is ready are read inline (`vpcrawl/pagework/inline_before_ready`), so the
+    A spawned worker needs ~0.5 s of imports before it reads its first page (a forked one a
+    few milliseconds); pages that arrive before a worker says it is ready are read inline (`vpcrawl/pagework/inline_before_ready`), so the
     crawl's first pages, and the whole of a small incremental crawl, do not wait for it.
 
     A pool that breaks (a worker killed, out of memory) is replaced by inline reading for
