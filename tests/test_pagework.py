@@ -308,6 +308,28 @@ def test_workers_fork_only_from_a_crawler_without_other_threads(monkeypatch: pyt
             PageReader(1, _project(bad))  # type: ignore[arg-type]
 
 
+def test_crawls_that_differ_only_in_their_outputs_share_one_pool() -> None:
+    """`vpcrawl run` gives each portal its own feed, run id and rejects file: its crawls share
+    the workers (one per spare core), while settings a `prepare` reads keep pools apart."""
+    def settings(**kw: Any) -> Settings:
+        base = _project("spawn")
+        base.setdict(kw)
+        return base
+
+    one = PageReader(1, settings(FEEDS={"a.jsonl": {"format": "jsonlines"}}, VPCRAWL_RUN_ID="a",
+                                 VPCRAWL_REJECTS_FILE="a.rejects.jsonl", VPCRAWL_STATE_DIR="sa"))
+    two = PageReader(1, settings(FEEDS={"b.jsonl": {"format": "jsonlines"}}, VPCRAWL_RUN_ID="b",
+                                 VPCRAWL_REJECTS_FILE="b.rejects.jsonl", VPCRAWL_STATE_DIR="sb"))
+    other = PageReader(1, settings(VPCRAWL_TONE_STYLE="new"))
+    try:
+        assert one.pool is not None and one.pool is two.pool and one.pool.users == 2
+        assert other.pool is not None and other.pool is not one.pool
+        assert not {"FEEDS", "VPCRAWL_RUN_ID", "VPCRAWL_REJECTS_FILE"} & set(one.pool.settings)
+    finally:
+        for reader in (one, two, other):
+            reader.close()
+
+
 @pytest.mark.skipif("fork" not in START, reason="the system cannot fork")
 def test_forked_workers_leave_when_the_crawler_is_gone() -> None:
     """Each forked worker closes the crawler's pipe ends it inherited (its own, and the earlier
