@@ -282,26 +282,14 @@ def _worker_process(jobs: Any, results: Any, settings: dict[str, Any], paths: li
 
 
 # ---------------------------------------------------------------- in the crawler process
-def auto_workers(cores: int) -> int:
-    """`VPCRAWL_PAGE_WORKERS=auto` on a machine with this many cores (see `worker_count`)."""
-    return 2 if cores == 2 else max(0, min(MAX_AUTO_WORKERS, cores - 1))
-
-
 def worker_count(value: Any) -> int:
-    """`VPCRAWL_PAGE_WORKERS`: a number, or "auto" = the cores left after the crawler's own,
-    and 2 on 2 cores.
-
-    Why 2 on 2 cores: of a page's CPU the crawler spends ~45% and a worker ~55%, so one worker
-    is the bottleneck (py-spy: busy 98% of the time) while the crawler's core idles; with
-    two, the kernel fills that gap (700-page crawls, alternated: +5% to +21% pages/s, for
-    +0.1-0.3 ms of worker CPU per page). With more cores the crawler is the bottleneck and
-    a worker more would only take CPU from it. None on 1 core: there the pipes only cost."""
+    """`VPCRAWL_PAGE_WORKERS`: a number, or "auto" = the cores left after the crawler's own."""
     if value in (None, "", "auto"):
         try:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not Linux
             cores = os.cpu_count() or 1
-        return auto_workers(cores)
+        return max(0, min(MAX_AUTO_WORKERS, cores - 1))
     try:
         number = int(value)
     except (TypeError, ValueError):

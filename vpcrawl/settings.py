@@ -99,8 +99,7 @@ VPCRAWL_MAX_PATTERN_PAGES = 50
 # (how vpcrawl does on a CMS it has never seen).
 VPCRAWL_FINGERPRINT = True
 # Worker processes that read article pages (parse, extract, and each pipeline's pure `prepare`
-# step; see vpcrawl/pagework.py): "auto" = the cores left after the crawler's own (at most 4;
-# 2 on 2 cores, where one worker would be the bottleneck),
+# step; see vpcrawl/pagework.py): "auto" = the cores left after the crawler's own (at most 4),
 # 0 = everything in the crawler process.
 VPCRAWL_PAGE_WORKERS = "auto"
 # How page workers start: "auto" forks them when the crawler has no other thread yet (they
