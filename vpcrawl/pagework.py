@@ -326,8 +326,8 @@ def _start_setting(value: Any) -> str:
 
 # Settings that differ between the crawls of one process (`vpcrawl run`/`demo` give each
 # portal its own feed, run id and rejects file) and that no `prepare` step may read: workers
-# do not get them, so those crawls share one pool (with them, a 60-portal run started 60
-# workers on a 2-core machine, each with its own ~0.45 s of imports and ~60 MB).
+# do not get them, so those crawls share one pool (with them, every portal of `vpcrawl demo`
+# had a pool of its own: 9 workers on a 2-core machine, each with its own imports and memory).
 CRAWL_ONLY_SETTINGS = frozenset({
     "FEEDS", "FEED_URI", "FEED_FORMAT", "LOG_FILE", "JOBDIR",
     "VPCRAWL_RUN_ID", "VPCRAWL_REJECTS_FILE", "VPCRAWL_STATE_DIR",
@@ -583,8 +583,9 @@ class PageReader:
     """Where the spider's pages are read: a shared worker pool, or inline.
 
     A spawned worker needs ~0.5 s of imports before it reads its first page (a forked one a
-    few milliseconds); pages that arrive before a worker says it is ready are read inline (`vpcrawl/pagework/inline_before_ready`), so the
-    crawl's first pages, and the whole of a small incremental crawl, do not wait for it.
+    few milliseconds); pages that arrive before a worker says it is ready are read inline
+    (`vpcrawl/pagework/inline_before_ready`), so the crawl's first pages, and the whole of a
+    small incremental crawl, do not wait for it.
 
     A pool that breaks (a worker killed, out of memory) is replaced by inline reading for
     the rest of the crawl, logged once and counted (`vpcrawl/pagework/pool_broken`): the
