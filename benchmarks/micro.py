@@ -135,11 +135,10 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
 
     from vpcrawl.extract.listing import extract_links
     from vpcrawl.extract.page import read_page
-    from vpcrawl.extract.tree import html_selector
     from vpcrawl.items import EXPORT_FIELDS
-    from vpcrawl.pagework import read_fetched_page
+    from vpcrawl.pagework import page_selector, read_fetched_page
     from vpcrawl.sites import FAMILIES
-    from vpcrawl.text.legacy import decode_html_bytes, utf8_source
+    from vpcrawl.text.legacy import decode_html_bytes
 
     manifest = json.loads((mirror / "manifest.json").read_text("utf-8"))
     per_portal = max(1, pages // len(manifest["portals"]))
@@ -182,8 +181,7 @@ def stage_bench(mirror: Path, pages: int = 300, repeats: int = 5) -> dict[str, A
                 # the decoded text, or the fetched bytes when they are its UTF-8), then extraction
                 fresh = [_response(u, b, {"vp_candidate": True}) for u, b in s["articles"]]
                 decoded = [(r, *decode_html_bytes(r.body, r.encoding)) for r in fresh]
-                us, sels = _timed(lambda d: html_selector(d[1], base_url=d[0].url,
-                                                          utf8=utf8_source(d[0].body, d[1], d[2])), decoded)
+                us, sels = _timed(lambda d: page_selector(d[0].body, d[1], d[2], d[0].url), decoded)
                 stage_us["tree"] = stage_us.get("tree", 0) + us * len(fresh)
                 with contextlib.suppress(TypeError):  # read_page's signature may change
                     us, _ = _timed(lambda rs, fam=fam: read_page(rs[1], rs[0].url, fam, True, candidate=True),

@@ -40,6 +40,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
+from parsel import Selector
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.misc import load_object
@@ -163,6 +164,12 @@ def run_prepare(item: ArticleItem, stages: list[PreparedStage], counts: Counter[
         item.prepared.append(stage.name)
 
 
+def page_selector(body: bytes, html: str, encoding: str, url: str) -> Selector:
+    """The page's one tree, from `html` as `decode_html_bytes(body)` made it: parsed from the
+    fetched bytes when they are its UTF-8 (`utf8_source`), else from the text."""
+    return html_selector(html, base_url=url, utf8=utf8_source(body, html, encoding))
+
+
 def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -> PageOutcome:
     """Decode, parse once, and read the page: its article item, or its links. Never raises."""
     out = PageOutcome()
@@ -170,7 +177,7 @@ def read_fetched_page(job: PageJob, stages: list[PreparedStage] | None = None) -
         html, out.encoding = decode_html_bytes(job.body, job.declared_encoding)
         out.empty = not html or html.isspace()  # (`strip()` would copy the page to say so)
         out.truncated = looks_truncated(html)
-        sel = html_selector(html, base_url=job.url, utf8=utf8_source(job.body, html, out.encoding))
+        sel = page_selector(job.body, html, out.encoding, job.url)
         family = FAMILIES.get(job.family) if job.family else None
         if job.detect_family:
             detected = detect_family(html)
