@@ -33,6 +33,7 @@ from vpcrawl.pagework import (
     PIPE_BYTES,
     PageJob,
     PageReader,
+    ShareOfReads,
     build_stages,
     prepare_stages,
     read_fetched_page,
@@ -494,3 +495,110 @@ def test_bodies_are_pre_encoded_only_for_a_json_lines_feed_we_write() -> None:
     portal, path = _cases()[0]
     stages = build_stages(_settings(), prepare_stages(get_project_settings()))
     assert read_fetched_page(_job(portal, path), stages).item.body_json is None  # type: ignore[union-attr]
+
+
+# --- the crawler's share of the reads ------------------------------------------------------
+
+
+def _warm(sharing: ShareOfReads, worker_ms: float, other_ms: float, read_ms: float | None = None) -> None:
+    """Estimates as a crawl would leave them: the worker's CPU per page it read, the crawler's
+    per page (one window of pages, none read by itself), its own reads if any."""
+    for _ in range(ShareOfReads.WARMUP):
+        sharing.worker_read(worker_ms / 1000)
+    cpu = 10.0
+    sharing.page(cpu)
+    for _ in range(ShareOfReads.WINDOW):
+        cpu += other_ms / 1000
+        sharing.page(cpu)
+    if read_ms is not None:
+        for _ in range(4):
+            sharing.crawler_read(read_ms / 1000)
+
+
+def test_the_crawler_takes_the_share_that_evens_out_its_cpu_and_the_workers() -> None:
+    cold = ShareOfReads()
+    assert cold.share(1) == 0.0, "no estimates yet: the crawler reads nothing"
+    assert not any(cold.take(1, backlog=True) for _ in range(200))
+
+    sharing = ShareOfReads()
+    _warm(sharing, worker_ms=3.0, other_ms=2.5)
+    # c + f*s = (1 - f)*w with w = s = 3.0 ms, c = 2.5 ms
+    assert sharing.share(1) == pytest.approx(0.5 / 6.0)
+    assert sharing.share(2) == 0.0, "two workers keep up (1.5 ms each per page)"
+    assert sharing.share(0) == 0.0
+    # its own reads measured dearer than a worker's: a smaller share
+    sharing = ShareOfReads()
+    _warm(sharing, worker_ms=3.0, other_ms=2.5, read_ms=4.0)
+    assert sharing.share(1) == pytest.approx(0.5 / 7.0)
+    # a crawler that is itself the slower one takes nothing
+    sharing = ShareOfReads()
+    _warm(sharing, worker_ms=2.0, other_ms=2.5)
+    assert sharing.share(1) == 0.0
+    # the share is capped: reads 3x cheaper in the crawler still leave the worker half the pages
+    sharing = ShareOfReads()
+    _warm(sharing, worker_ms=30.0, other_ms=1.0, read_ms=10.0)
+    assert sharing.share(1) == ShareOfReads.MAX_SHARE
+
+
+def test_the_crawler_reads_its_share_only_while_the_workers_lag() -> None:
+    sharing = ShareOfReads()
+    _warm(sharing, worker_ms=3.0, other_ms=2.0)  # share (3 - 2) / (3 + 3) = 1/6
+    taken = [sharing.take(1, backlog=True) for _ in range(120)]
+    # one page in six (give or take the last one, to rounding), once the credit has built up
+    assert 19 <= sum(taken) <= 20 and not any(taken[:5])
+    assert not any(sharing.take(1, backlog=False) for _ in range(100)), "idle workers read every page"
+    # a long stretch without backlog banks at most two pages, not a burst of them
+    assert sum(sharing.take(1, backlog=True) for _ in range(3)) == 2
+
+
+def test_the_crawlers_cpu_per_page_leaves_out_its_own_reads() -> None:
+    sharing = ShareOfReads()
+    cpu = 0.0
+    sharing.page(cpu)
+    for i in range(ShareOfReads.WINDOW):
+        cpu += 0.002
+        if i % 4 == 0:  # a page it read itself: 3 ms more, measured as such
+            sharing.crawler_read(0.003)
+            cpu += 0.003
+        sharing.page(cpu)
+    assert sharing.other_cpu.value == pytest.approx(0.002)
+    assert sharing.read_cpu.value == pytest.approx(0.003)
+
+
+@pytest.mark.parametrize("shares", [True, False])
+def test_pages_the_crawler_reads_itself_are_read_as_a_worker_reads_them(shares: bool) -> None:
+    """With its share forced up, the crawler reads some pages of a backlog itself: each read
+    gets its own page, prepared by the same stages, its body encoded and tied as a worker's
+    is; with VPCRAWL_CRAWLER_READS off it reads none."""
+    cases = _cases()[:16] * 3
+    stats = CounterStats()
+    settings = _project("fork" if "fork" in START else "spawn")
+    settings.set("VPCRAWL_CRAWLER_READS", shares)
+    reader = PageReader(1, settings, SimpleNamespace(stats=stats))
+    pool = reader.pool
+    assert pool is not None
+
+    async def scenario() -> list[Any]:
+        assert await reader.wait_ready()
+        _warm(pool.sharing, worker_ms=30.0, other_ms=1.0)  # a share of 29/60
+        return await asyncio.gather(*(reader.read(_job(p, path, encode_body=True)) for p, path in cases))
+
+    try:
+        outs = asyncio.run(asyncio.wait_for(scenario(), 120))
+    finally:
+        reader.close()
+    here_by_crawler = stats.values.get("vpcrawl/pagework/read_by_crawler", 0)
+    if not shares:
+        assert here_by_crawler == 0
+    else:
+        # the first DEPTH pages fill the worker; of the backlog after them, about half
+        assert 0 < here_by_crawler < len(cases) - pool.DEPTH
+        assert pool.sharing.read_cpu.n == here_by_crawler
+    stages = build_stages(pool.settings, reader.paths)
+    for (portal, path), out in zip(cases, outs, strict=True):
+        here = read_fetched_page(_job(portal, path, encode_body=True), stages).item
+        assert out.item is not None and here is not None
+        assert out.item.prepared == here.prepared and out.item.prepared
+        assert out.item.body_json == (out.item.body, here.body_json)
+        assert {**asdict(out.item), "crawled_at": None, "body_json": None} == \
+            {**asdict(here), "crawled_at": None, "body_json": None}

@@ -33,6 +33,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -67,10 +68,13 @@ MAX_AUTO_WORKERS = 4
 # ~70 KB result (a 20k-character body twice: as text and as encoded JSON) comes out: at 64 KB
 # the worker blocked mid-result until the crawler's loop read it, and the crawler took each
 # result in two wakeups. 700-page crawls of the benchmark mirror (medians of 5, DEPTH 6),
-# pages/s: 64 KB 226, 256 KB 266, 512 KB 265, 1 MB 262. 256 KB then: the kernel counts pipe
-# capacity against a per-user quota (/proc/sys/fs/pipe-user-pages-soft, 64 MB by default), so
-# many crawls side by side stay far from it.
-PIPE_BYTES = (1 << 18, 1 << 17)
+# pages/s: 64 KB 226, 256 KB 266, 512 KB 265, 1 MB 262. Since the crawler also reads pages
+# itself (`ShareOfReads`) it is away from the pipes ~3 ms at a time, and a worker must then
+# hold `DEPTH` = 12 jobs and their results: 1 MB (Linux's pipe-max-size), 1,500-page crawls
+# with the crawler reading, pages/s, medians of 3: NukeViet 308 -> 330, 3CMS 311 -> 350. The
+# kernel counts pipe capacity against a per-user quota (/proc/sys/fs/pipe-user-pages-soft,
+# 64 MB by default): 2 MB per worker leaves room for many crawls side by side.
+PIPE_BYTES = (1 << 20, 1 << 18, 1 << 17)
 _HEADER = struct.Struct("!i")  # multiprocessing.Connection's message framing
 _READY = b"\x00ready"  # a worker's first message (no pickle starts with a zero byte)
 
@@ -108,6 +112,7 @@ class PageOutcome:
     detected_family: str | None = None
     stats: dict[str, int] = field(default_factory=dict)  # counted by the prepare steps
     error: str | None = None  # "ExceptionType: message" and the traceback, one string
+    cpu_s: float = 0.0  # CPU the worker spent on the page (see `ShareOfReads`)
 
 
 class PreparedStage:
@@ -224,10 +229,15 @@ def _from_wire(message: bytes) -> PageOutcome:
     out, body = pickle.loads(message)
     if body is not None:
         out.item.body = body.decode("utf-16-le", "surrogatepass")
-        if isinstance(out.item.body_json, bytes):
-            # valid for this very string only: a pipeline that replaces the body voids it
-            out.item.body_json = (out.item.body, out.item.body_json)
+        _bind_body_json(out)
     return out
+
+
+def _bind_body_json(out: PageOutcome) -> None:
+    """Tie a pre-encoded body to the very string it encodes (what `JsonLinesExporter` checks):
+    a pipeline that replaces the body voids it."""
+    if out.item is not None and isinstance(out.item.body_json, bytes):
+        out.item.body_json = (out.item.body, out.item.body_json)
 
 
 def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[str]) -> None:
@@ -249,7 +259,10 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
         if not data:
             return
         try:
-            message = _to_wire(read_fetched_page(pickle.loads(data), stages))
+            started = time.process_time()
+            out = read_fetched_page(pickle.loads(data), stages)
+            out.cpu_s = time.process_time() - started
+            message = _to_wire(out)
         except Exception as exc:  # an item that cannot travel (a user's pipeline stored an
             # unpicklable object in it) is reported like a page that broke, not a dead worker
             message = _to_wire(PageOutcome(outcome="error", error=f"{type(exc).__name__}: {exc}\n"
@@ -286,6 +299,91 @@ def _worker_process(jobs: Any, results: Any, settings: dict[str, Any], paths: li
             with contextlib.suppress(Exception):
                 stream.flush()
     os._exit(0)
+
+
+
+class ShareOfReads:
+    """Which pages the crawler reads itself while its workers lag behind.
+
+    Why: with one worker on two cores, a long article costs the worker more CPU than the
+    crawler spends fetching it (padded benchmark pages: ~3.0 against ~2.5 ms), so the worker
+    sets the pace and the crawler idles a fifth of the time. Reading a share `f` of the pages
+    in the crawler evens the two out: the crawler then spends `c + f*s` per page and each of
+    the `W` workers `(1 - f)*w/W`, equal at `f = (w/W - c) / (w/W + s)`, where `w` is a
+    worker's CPU per page (it reports it with each page), `s` the crawler's for a page it
+    reads itself (taken to be `w` until it has read a few), and `c` its CPU per page for
+    everything else. Where the workers keep up (more cores, short articles) `f` is 0 and
+    nothing changes; a page is only ever taken while the workers have a backlog, so the
+    crawler never reads a page an idle worker could have read. Estimates are moving
+    averages; until `w` and `c` have `WARMUP` samples each the crawler reads nothing.
+    """
+
+    ALPHA = 0.05  # weight of one sample in the moving averages (~the last 20-40 pages count)
+    WARMUP = 16
+    WINDOW = 32  # pages between two measurements of the crawler's own CPU per page
+    MAX_SHARE = 0.5
+
+    def __init__(self) -> None:
+        self.worker_cpu = _Average(self.ALPHA)  # a worker's CPU per page it reads
+        self.read_cpu = _Average(self.ALPHA)  # the crawler's CPU per page it reads itself
+        self.other_cpu = _Average(self.ALPHA)  # the crawler's CPU per page for the rest
+        self.credit = 0.0
+        self._pages = 0
+        self._read_since = 0.0  # CPU of the crawler's own reads since the window began
+        self._window: tuple[int, float] | None = None
+
+    def share(self, workers: int) -> float:
+        """The share of pages the crawler should read itself, with `workers` live workers."""
+        if workers <= 0 or min(self.worker_cpu.n, self.other_cpu.n) < self.WARMUP:
+            return 0.0
+        per_worker = self.worker_cpu.value / workers
+        own = self.read_cpu.value if self.read_cpu.n >= 4 else self.worker_cpu.value
+        f = (per_worker - self.other_cpu.value) / (per_worker + own)
+        return min(max(f, 0.0), self.MAX_SHARE)
+
+    def page(self, cpu_now: float) -> None:
+        """A page came to be read (`cpu_now`: the crawler's CPU time so far)."""
+        self._pages += 1
+        if self._window is None:
+            self._window = (self._pages, cpu_now)
+            self._read_since = 0.0
+        elif self._pages - self._window[0] >= self.WINDOW:
+            pages, cpu = self._pages - self._window[0], cpu_now - self._window[1]
+            self.other_cpu.add_many(max(cpu - self._read_since, 0.0) / pages, pages)
+            self._window = (self._pages, cpu_now)
+            self._read_since = 0.0
+
+    def take(self, workers: int, backlog: bool) -> bool:
+        """Whether the crawler reads this page itself: its share is due and the workers lag."""
+        self.credit = min(self.credit + self.share(workers), 2.0)
+        if backlog and self.credit >= 1.0:
+            self.credit -= 1.0
+            return True
+        return False
+
+    def worker_read(self, cpu_s: float) -> None:
+        if cpu_s > 0:
+            self.worker_cpu.add(cpu_s)
+
+    def crawler_read(self, cpu_s: float) -> None:
+        self.read_cpu.add(cpu_s)
+        self._read_since += cpu_s
+
+
+class _Average:
+    """Exponentially weighted moving average that starts as a plain mean."""
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha, self.value, self.n = alpha, 0.0, 0
+
+    def add(self, x: float) -> None:
+        self.n += 1
+        self.value += (x - self.value) * max(self.alpha, 1 / self.n)
+
+    def add_many(self, x: float, count: int) -> None:
+        """`count` samples of the same value `x` (a window's mean)."""
+        for _ in range(min(count, 64)):
+            self.add(x)
 
 
 # ---------------------------------------------------------------- in the crawler process
@@ -337,7 +435,7 @@ def _start_setting(value: Any) -> str:
 # had a pool of its own: 9 workers on a 2-core machine, each with its own imports and memory).
 CRAWL_ONLY_SETTINGS = frozenset({
     "FEEDS", "FEED_URI", "FEED_FORMAT", "LOG_FILE", "JOBDIR",
-    "VPCRAWL_RUN_ID", "VPCRAWL_REJECTS_FILE", "VPCRAWL_STATE_DIR",
+    "VPCRAWL_RUN_ID", "VPCRAWL_REJECTS_FILE", "VPCRAWL_STATE_DIR", "VPCRAWL_CRAWLER_READS",
 })
 
 
@@ -442,8 +540,10 @@ class _Worker:
                 self.pool.worker_ready()
                 return
         future = self.inflight.popleft()
+        out = _from_wire(message)
+        self.pool.sharing.worker_read(out.cpu_s)
         if not future.done():
-            future.set_result(_from_wire(message))
+            future.set_result(out)
         self.pool.dispatch()
 
     def lost(self) -> None:
@@ -483,8 +583,9 @@ class _PagePool:
     # Jobs per worker: one being read, the rest waiting in its pipe. With wide pipes a worker
     # then never waits for the crawler, and the crawler takes several results per wakeup
     # (700-page 3CMS crawls with wide pipes, pages/s: 2 -> 276, 4 -> 304, 6 -> 325; on
-    # mojoPortal 8 and 12 did no better than 6).
-    DEPTH = 6
+    # mojoPortal 8 and 12 did no better than 6). 12 since the crawler reads a share of pages
+    # itself (`ShareOfReads`): a worker then has to keep going ~3 ms at a time on its own.
+    DEPTH = 12
 
     def __init__(self, key: bytes, workers: int, settings: dict[str, Any], paths: list[str]) -> None:
         self.key, self.settings, self.paths = key, settings, paths
@@ -494,6 +595,8 @@ class _PagePool:
         self.broken: str | None = None
         self.ready = False  # some worker is ready (until then pages are read inline)
         self._ready_waiters: list[asyncio.Future[None]] = []
+        self.sharing = ShareOfReads()
+        self._stages: list[PreparedStage] | None = None  # for the pages the crawler reads itself
         # Started now, when the crawl is set up: a spawned worker needs ~0.5 s to import
         # what it runs, which then overlaps the crawler's own start instead of delaying the
         # first pages (a forked one needs none, see `start_method`).
@@ -551,6 +654,23 @@ class _PagePool:
         self.dispatch()
         return await future
 
+    def lagging(self) -> bool:
+        """Every live worker has `DEPTH` pages and more are waiting."""
+        return bool(self.waiting)
+
+    def live_workers(self) -> int:
+        return sum(1 for w in self.workers if w.alive and w.ready)
+
+    def read_here(self, job: PageJob) -> PageOutcome:
+        """Read a page in the crawler exactly as a worker would (prepare steps, encoded body)."""
+        if self._stages is None:
+            self._stages = build_stages(self.settings, self.paths)
+        started = time.process_time()
+        out = read_fetched_page(job, self._stages)
+        _bind_body_json(out)
+        self.sharing.crawler_read(time.process_time() - started)
+        return out
+
     def dispatch(self) -> None:
         while self.waiting:
             live = [w for w in self.workers if w.alive and len(w.inflight) < self.DEPTH]
@@ -597,11 +717,15 @@ class PageReader:
     A pool that breaks (a worker killed, out of memory) is replaced by inline reading for
     the rest of the crawl, logged once and counted (`vpcrawl/pagework/pool_broken`): the
     page that was in flight is read again inline, so nothing is lost.
+
+    While the workers lag, the crawler reads a share of the pages itself, prepared exactly as
+    a worker would (`ShareOfReads`, `VPCRAWL_CRAWLER_READS`; `vpcrawl/pagework/read_by_crawler`).
     """
 
     def __init__(self, workers: int, settings: BaseSettings, crawler: Any = None) -> None:
         self.workers = workers
         self.crawler = crawler
+        self.shares_reads = settings.getbool("VPCRAWL_CRAWLER_READS", True)
         self.encode_bodies = bool(workers) and splices_bodies(settings)
         self.paths = prepare_stages(settings) if workers else []
         self.pool = _PagePool.acquire(workers, _picklable_settings(settings), self.paths) if workers else None
@@ -624,7 +748,14 @@ class PageReader:
                     if self.crawler is not None:
                         self.crawler.stats.inc_value("vpcrawl/pagework/inline_before_ready")
                     return read_fetched_page(job)
-            return await self.pool.submit(job)
+            pool = self.pool
+            if self.shares_reads:
+                pool.sharing.page(time.process_time())
+                if pool.sharing.take(pool.live_workers(), pool.lagging()):
+                    if self.crawler is not None:
+                        self.crawler.stats.inc_value("vpcrawl/pagework/read_by_crawler")
+                    return pool.read_here(job)
+            return await pool.submit(job)
         except (PoolBroken, OSError) as exc:
             if self.pool is not None:
                 logger.error("page worker pool failed (%s); reading pages in the crawler process", exc)

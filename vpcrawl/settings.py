@@ -106,6 +106,10 @@ VPCRAWL_PAGE_WORKERS = "auto"
 # start with everything imported, ~0.45 s of CPU less per crawl) and spawns them otherwise;
 # "spawn" always starts a fresh interpreter, "fork" always forks (Linux).
 VPCRAWL_PAGE_WORKER_START = "auto"
+# While the page workers lag behind (long articles, few cores), the crawler reads the share of
+# pages that evens out its CPU per page and theirs (vpcrawl.pagework.ShareOfReads); 0 where they
+# keep up. False: every page goes to a worker.
+VPCRAWL_CRAWLER_READS = True
 # Extra host names treated as the portal's own (besides the start URL's host and profile aliases).
 VPCRAWL_HOST_ALIASES: list[str] = []
 
