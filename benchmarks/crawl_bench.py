@@ -376,6 +376,9 @@ def summarize(crawls: list[Crawl], kind: str) -> dict[str, Any]:
             "peak_rss_all_mb": max(c.maxrss_mb + c.workers_peak_rss_mb * c.meter["stats"].get(
                 "vpcrawl/pagework/workers", 0) for c in cs),
             "tree_parses_per_page": sum(c.meter["tree_parses"] for c in cs) / pages,
+            # pages B's crawler read itself while its worker lagged (vpcrawl.pagework.ShareOfReads)
+            "crawler_read_share": sum(c.meter["stats"].get("vpcrawl/pagework/read_by_crawler", 0) or 0
+                                      for c in cs) / pages,
             "dateparser_imported": any(c.meter["dateparser_imported"] for c in cs),
             "items": sum(c.meter["items"] for c in cs),
         })
@@ -676,6 +679,7 @@ def report(r: dict[str, Any]) -> str:
         row("startup s (spawn to engine start)", "startup_s", ".2f"),
         row("pages per rep", "pages", ".0f"),
         row("tree builds/page in the crawler", "tree_parses_per_page", ".2f"),
+        row("share of pages the crawler read", "crawler_read_share", ".2f"),
         f"{'dateparser imported':34} {a['dateparser_imported']!s:>9} {b['dateparser_imported']!s:>9} "
         f"{b0['dateparser_imported']!s:>9}",
         f"pages/s of each rep: A {a['all_pages_per_s']}, B {b['all_pages_per_s']}, B0 {b0['all_pages_per_s']}",
