@@ -17,7 +17,7 @@ from typing import Any
 
 from scrapy import signals
 
-from vpcrawl import feeds
+from vpcrawl import feeds, gctuning
 from vpcrawl.state.crawlstate import CrawlState
 
 logger = logging.getLogger(__name__)
@@ -83,3 +83,27 @@ class CrawlStateExtension:
         if not self.has_feed and not self.released:
             self.state.release()
             self.released = True
+
+
+class GarbageCollectorTuning:
+    """Tunes Python's garbage collector for the crawl (`VPCRAWL_GC_GEN0`, see
+    `vpcrawl.gctuning`) when the crawl is set up, and puts it back when the engine stops.
+    Page workers tune their own (`vpcrawl.pagework`)."""
+
+    def __init__(self, crawler: Any, gen0: int) -> None:
+        self.tuned = gctuning.tune(gen0)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GarbageCollectorTuning:
+        from scrapy.exceptions import NotConfigured
+
+        gen0 = crawler.settings.getint("VPCRAWL_GC_GEN0", 0)
+        if gen0 <= 0:
+            raise NotConfigured("VPCRAWL_GC_GEN0 is 0: the garbage collector keeps its defaults")
+        return cls(crawler, gen0)
+
+    def engine_stopped(self) -> None:
+        if self.tuned:
+            self.tuned = False
+            gctuning.restore()

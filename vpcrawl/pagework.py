@@ -46,6 +46,7 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.misc import load_object
 
+from vpcrawl import gctuning
 from vpcrawl.extract.fingerprint import detect_family
 from vpcrawl.extract.listing import PageLinks, extract_links
 from vpcrawl.extract.page import looks_truncated
@@ -247,6 +248,7 @@ def _worker_main(jobs: Any, results: Any, settings: dict[str, Any], paths: list[
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.disable(logging.CRITICAL)
     stages = build_stages(settings, paths)
+    gctuning.tune(int(settings.get("VPCRAWL_GC_GEN0") or 0))  # as the crawler's (vpcrawl.gctuning)
     try:
         results.send_bytes(_READY)  # imports done: pages may come (the crawler read inline so far)
     except BrokenPipeError:  # the crawler is gone
