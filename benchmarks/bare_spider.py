@@ -21,6 +21,7 @@ HTML documents were parsed into a tree (`parsel.selector.create_root_node`,
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import resource
@@ -32,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 _PAGE = resource.getpagesize()
@@ -160,11 +162,33 @@ class CrawlMeter:
                 json.dump(result, f)
 
 
+class GcTuning:
+    """For the Agc reference run (`-s BENCH_GC_GEN0=N`): the garbage-collector tuning vpcrawl
+    ships (`vpcrawl.gctuning`: freeze what is alive after start-up, collect the young
+    generation every N allocations), so that the benchmark also says what that tuning alone
+    gives bare Scrapy. Written out here: the bare spider imports nothing of vpcrawl."""
+
+    def __init__(self, gen0: int) -> None:
+        threshold = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(gen0, threshold[1], threshold[2])
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GcTuning:
+        gen0 = crawler.settings.getint("BENCH_GC_GEN0", 0)
+        if gen0 <= 0:
+            raise NotConfigured
+        return cls(gen0)
+
+
 class MeterAddon:
-    """Adds CrawlMeter to whatever extensions the project (or the command line) enables."""
+    """Adds CrawlMeter (and GcTuning, idle unless BENCH_GC_GEN0 is set) to whatever extensions
+    the project (or the command line) enables."""
 
     def update_settings(self, settings: Any) -> None:
         settings["EXTENSIONS"]["bare_spider.CrawlMeter"] = 500
+        settings["EXTENSIONS"]["bare_spider.GcTuning"] = 501
 
 
 class BareSpider(scrapy.Spider):

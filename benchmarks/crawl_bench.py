@@ -48,7 +48,10 @@ TARGET_RATIO = 0.7
 # A bare Scrapy; B `scrapy crawl portal` as shipped (page workers: VPCRAWL_PAGE_WORKERS=auto);
 # B0 the same with VPCRAWL_PAGE_WORKERS=0 (all of vpcrawl's work in the crawler process)
 KINDS = ("A", "B", "B0")
-REFERENCE = "A100"  # the bare spider with Scrapy's default CONCURRENT_ITEMS=100 (what B/A was before)
+# reference runs of the bare spider: at Scrapy's default CONCURRENT_ITEMS=100 (what B/A was
+# before vpcrawl set it to 4), and with the garbage-collector tuning vpcrawl ships (what that
+# tuning alone gives bare Scrapy)
+REFERENCES = ("A100", "Agc")
 TARGET_RSS_GROWTH = 1.2
 CRAWL_TIMEOUT = 1800
 
@@ -271,9 +274,9 @@ def crawl_cmd(kind: str, portal: dict[str, Any], base_url: str, work: Path, tag:
     common = ["-s", f"ADDONS={METER}", "-s", f"BENCH_METER_FILE={meter}"]
     if rss_at:
         common += ["-s", f"BENCH_RSS_AT={rss_at}"]
-    if kind in ("A", "A100"):
-        # A100: the bare spider at Scrapy's default CONCURRENT_ITEMS (100), for reference
-        default = ["-s", "CONCURRENT_ITEMS=100"] if kind == "A100" else []
+    if kind in ("A", *REFERENCES):
+        default = {"A100": ["-s", "CONCURRENT_ITEMS=100"],
+                   "Agc": ["-s", f"BENCH_GC_GEN0={_vpcrawl_gc_gen0()}"]}.get(kind, [])
         cmd = [SCRAPY, "runspider", str(BENCH / "bare_spider.py"), "-a", f"url={base_url}",
                "-a", f"article_re={portal['article_re']}", *default, *common]
         cwd = work / "bare"  # no scrapy.cfg here: Scrapy's defaults + the spider's custom_settings
@@ -287,6 +290,12 @@ def crawl_cmd(kind: str, portal: dict[str, Any], base_url: str, work: Path, tag:
            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "ROBOTSTXT_OBEY=False",
            "-O", str(out), "-s", f"VPCRAWL_STATE_DIR={state}", *extra, *common]
     return cmd, str(ROOT), meter, out
+
+
+def _vpcrawl_gc_gen0() -> int:
+    from vpcrawl import settings
+
+    return int(settings.VPCRAWL_GC_GEN0)
 
 
 def _env() -> dict[str, str]:
@@ -416,7 +425,7 @@ def run(pages: int = 2000, reps: int = 3, families: tuple[str, ...] = gen_mirror
             for i, p in enumerate(manifest["portals"]):
                 run_crawl("A", p, server.url(i), work, -1)
             for rep in range(reps):
-                for kind in (*KINDS, REFERENCE):
+                for kind in (*KINDS, *REFERENCES):
                     for i, p in enumerate(manifest["portals"]):
                         c = run_crawl(kind, p, server.url(i), work, rep)
                         crawls.append(c)
@@ -429,7 +438,8 @@ def run(pages: int = 2000, reps: int = 3, families: tuple[str, ...] = gen_mirror
                             f"RSS {c.maxrss_mb:6.1f} MB{extra}")
             a, b, b0 = (summarize(crawls, k) for k in KINDS)
             result["A"], result["B"], result["B0"] = a, b, b0
-            result["A100"] = summarize(crawls, REFERENCE)
+            for ref in REFERENCES:
+                result[ref] = summarize(crawls, ref)
             result["ratio"], result["ratio_B0"] = ({
                 "pages_per_s": x["pages_per_s"] / a["pages_per_s"],
                 "cpu_ms_per_page": x["cpu_ms_per_page"] / a["cpu_ms_per_page"],
@@ -690,6 +700,12 @@ def report(r: dict[str, Any]) -> str:
             f"reference A100 (bare spider at Scrapy's default CONCURRENT_ITEMS=100, which vpcrawl sets to 4): "
             f"{a100['pages_per_s']:.1f} pages/s, {a100['cpu_ms_per_page']:.2f} ms CPU/page; "
             f"B/A100 {b['pages_per_s'] / a100['pages_per_s']:.2f}, B0/A100 {b0['pages_per_s'] / a100['pages_per_s']:.2f}")
+    if "Agc" in r:
+        agc = r["Agc"]
+        lines.append(
+            f"reference Agc (bare spider with vpcrawl's garbage-collector tuning, VPCRAWL_GC_GEN0): "
+            f"{agc['pages_per_s']:.1f} pages/s, {agc['cpu_ms_per_page']:.2f} ms CPU/page; "
+            f"B/Agc {b['pages_per_s'] / agc['pages_per_s']:.2f}, B0/Agc {b0['pages_per_s'] / agc['pages_per_s']:.2f}")
     cpus = r.get("machine", {}).get("cpus")
     if cpus and b["cpu_ms_per_page"] > 0:
         # what the CPUs allow at best: every process busy all the time, the server for free
