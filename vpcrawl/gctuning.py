@@ -3,9 +3,10 @@
 Why: a crawl makes many short-lived container objects (requests, responses, Deferreds,
 items, lxml proxies). With Python's default thresholds (700, 10, 10) the collector runs a
 young-generation pass every 700 net allocations, and every pass of an older generation walks
-everything imported at start-up again: in a crawler process that was about a tenth of the
-CPU. Measured on 1,500-page benchmark crawls (3 alternating reps, thresholds 50,000 for the
-young generation): bare Scrapy 606 -> 670 pages/s; see benchmarks/README.md for vpcrawl.
+everything imported at start-up again, and a crawl's growing frontier with it. On 1,500-page
+benchmark crawls (one portal a process, 3 alternating reps, young threshold 50,000) that was
+about a tenth of a crawler process's CPU: bare Scrapy 606 -> 670 pages/s, vpcrawl 312 -> 353;
+on the benchmark's 700-page crawls a few percent (its Agc reference run shows what).
 
 What is alive once the crawl is set up (modules, classes, settings, the spider) is collected
 once and frozen (`gc.freeze`), so that no pass walks it again; the young generation is then

@@ -303,7 +303,6 @@ def _worker_process(jobs: Any, results: Any, settings: dict[str, Any], paths: li
     os._exit(0)
 
 
-
 class ShareOfReads:
     """Which pages the crawler reads itself while its workers lag behind.
 
