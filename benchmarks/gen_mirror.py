@@ -576,6 +576,8 @@ class Portal:
         paras: list[str] = []
         if base:  # a near-copy of an earlier article: one paragraph in twenty rewritten
             paras = [corpus.paragraph() if rng.random() < 0.05 else p for p in base]
+            if paras == base:  # at least one: an unchanged copy would be an exact duplicate
+                paras[rng.randrange(len(paras))] = corpus.paragraph()  # (which dedup drops)
         out: list[str] = []
         size = 0
         i = 0
