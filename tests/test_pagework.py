@@ -602,3 +602,20 @@ def test_pages_the_crawler_reads_itself_are_read_as_a_worker_reads_them(shares: 
         assert out.item.body_json == (out.item.body, here.body_json)
         assert {**asdict(out.item), "crawled_at": None, "body_json": None} == \
             {**asdict(here), "crawled_at": None, "body_json": None}
+
+
+def test_a_page_dropped_in_preparation_is_logged_once_wherever_it_was_read(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """`prepare` may run where the page is read (a worker, or the crawler reading its share)
+    and stop at a drop; only the pipeline's `process_item` logs it, once."""
+    portal, path = _cases()[0]
+    stages = build_stages(_settings(), ["vpcrawl.pipelines.clean.CleanTextPipeline"])
+    item = read_fetched_page(_job(portal, path)).item
+    assert item is not None
+    item.body_blocks = []  # nothing left after cleaning: clean drops it
+    with caplog.at_level("INFO"):
+        run_prepare(item, stages, Counter())  # as `_PagePool.read_here` does, in this process
+        assert item.prepared == [] and not caplog.records
+        with pytest.raises(DropItem, match="no body after cleaning"):
+            CleanTextPipeline(CounterStats()).process_item(item)
+    assert [r.getMessage() for r in caplog.records] == [f"dropped {item.url}: no body after cleaning"]

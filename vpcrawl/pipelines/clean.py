@@ -54,7 +54,15 @@ class CleanTextPipeline:
         return [t for t in clean_texts(values) if t]
 
     def process_item(self, item: Any) -> Any:
-        return item if is_prepared(item, self) else self.prepare(item)
+        if is_prepared(item, self):
+            return item
+        try:
+            return self.prepare(item)
+        except DropItem as exc:
+            # logged here, once: `prepare` may also have run (and stopped) where a page was
+            # read, in a page worker or in the crawler itself
+            logger.warning("dropped %s", exc)
+            raise
 
     def prepare(self, item: Any) -> Any:
         """All of the cleaning (pure: runs in a page worker when there is one)."""
@@ -105,9 +113,8 @@ class CleanTextPipeline:
             doc["title"] = self._text(doc.get("title"), encoding)
         if not adapter.get("title") or not adapter.get("body"):
             self._count("dropped_empty")
-            logger.warning("dropped %s: no %s after cleaning", adapter.get("url"),
-                           "title" if not adapter.get("title") else "body")
-            raise DropItem(f"empty after cleaning: {adapter.get('url')}")
+            missing = "title" if not adapter.get("title") else "body"
+            raise DropItem(f"{adapter.get('url')}: no {missing} after cleaning")
         self._count("items")
         return item
 
