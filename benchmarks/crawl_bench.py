@@ -48,10 +48,13 @@ TARGET_RATIO = 0.7
 # A bare Scrapy; B `scrapy crawl portal` as shipped (page workers: VPCRAWL_PAGE_WORKERS=auto);
 # B0 the same with VPCRAWL_PAGE_WORKERS=0 (all of vpcrawl's work in the crawler process)
 KINDS = ("A", "B", "B0")
-# reference runs of the bare spider: at Scrapy's default CONCURRENT_ITEMS=100 (what B/A was
-# before vpcrawl set it to 4), and with the garbage-collector tuning vpcrawl ships (what that
-# tuning alone gives bare Scrapy)
-REFERENCES = ("A100", "Agc")
+# reference runs of the bare spider, and how the report names them: at Scrapy's default
+# CONCURRENT_ITEMS=100 (what B/A was before vpcrawl set it to 4), and with the
+# garbage-collector tuning vpcrawl ships (what that tuning alone gives bare Scrapy)
+REFERENCES = {
+    "A100": "bare spider at Scrapy's default CONCURRENT_ITEMS=100, which vpcrawl sets to 4",
+    "Agc": "bare spider with vpcrawl's garbage-collector tuning, VPCRAWL_GC_GEN0",
+}
 TARGET_RSS_GROWTH = 1.2
 CRAWL_TIMEOUT = 1800
 
@@ -694,18 +697,12 @@ def report(r: dict[str, Any]) -> str:
         f"{b0['dateparser_imported']!s:>9}",
         f"pages/s of each rep: A {a['all_pages_per_s']}, B {b['all_pages_per_s']}, B0 {b0['all_pages_per_s']}",
     ]
-    if "A100" in r:
-        a100 = r["A100"]
-        lines.append(
-            f"reference A100 (bare spider at Scrapy's default CONCURRENT_ITEMS=100, which vpcrawl sets to 4): "
-            f"{a100['pages_per_s']:.1f} pages/s, {a100['cpu_ms_per_page']:.2f} ms CPU/page; "
-            f"B/A100 {b['pages_per_s'] / a100['pages_per_s']:.2f}, B0/A100 {b0['pages_per_s'] / a100['pages_per_s']:.2f}")
-    if "Agc" in r:
-        agc = r["Agc"]
-        lines.append(
-            f"reference Agc (bare spider with vpcrawl's garbage-collector tuning, VPCRAWL_GC_GEN0): "
-            f"{agc['pages_per_s']:.1f} pages/s, {agc['cpu_ms_per_page']:.2f} ms CPU/page; "
-            f"B/Agc {b['pages_per_s'] / agc['pages_per_s']:.2f}, B0/Agc {b0['pages_per_s'] / agc['pages_per_s']:.2f}")
+    for ref, label in REFERENCES.items():
+        if ref in r:
+            x = r[ref]
+            lines.append(
+                f"reference {ref} ({label}): {x['pages_per_s']:.1f} pages/s, {x['cpu_ms_per_page']:.2f} ms CPU/page; "
+                f"B/{ref} {b['pages_per_s'] / x['pages_per_s']:.2f}, B0/{ref} {b0['pages_per_s'] / x['pages_per_s']:.2f}")
     cpus = r.get("machine", {}).get("cpus")
     if cpus and b["cpu_ms_per_page"] > 0:
         # what the CPUs allow at best: every process busy all the time, the server for free

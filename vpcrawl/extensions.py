@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from vpcrawl import feeds, gctuning
 from vpcrawl.state.crawlstate import CrawlState
@@ -96,8 +97,6 @@ class GarbageCollectorTuning:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GarbageCollectorTuning:
-        from scrapy.exceptions import NotConfigured
-
         gen0 = crawler.settings.getint("VPCRAWL_GC_GEN0", 0)
         if gen0 <= 0:
             raise NotConfigured("VPCRAWL_GC_GEN0 is 0: the garbage collector keeps its defaults")
